@@ -1,0 +1,46 @@
+// Command kubectl-kale is the kubectl plugin for Kale notebooks. Installed
+// (or linked) as `kale` it is the same program, used inside notebook pods.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubeflow-kale/kale/pkg/cli"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	invokedAs := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	root := cli.NewRootCmd(streams, invokedAs)
+	root.SetArgs(os.Args[1:])
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var exit *clioptions.ExitError
+	if errors.As(err, &exit) {
+		if exit.Err != nil {
+			fmt.Fprintln(os.Stderr, "error:", exit.Err)
+		}
+		return exit.Code
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	return 1
+}

@@ -1,0 +1,74 @@
+// Package cli wires kubectl-kale's cobra commands. Each subcommand lives in
+// its own package with a Complete/Validate/Run options struct; this package
+// only assembles them under the root command.
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/version"
+)
+
+// NewRootCmd returns the kubectl-kale command tree. invokedAs is the
+// program's base name: "kale" inside notebook pods, "kubectl-kale" otherwise.
+func NewRootCmd(streams genericiooptions.IOStreams, invokedAs string) *cobra.Command {
+	g := &clioptions.Global{
+		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		IOStreams:   streams,
+		InvokedAs:   invokedAs,
+	}
+	use := "kubectl kale"
+	if invokedAs == "kale" {
+		use = "kale"
+	}
+	root := &cobra.Command{
+		Use:   use,
+		Short: "Compile, run and submit Kale-annotated Jupyter notebooks as Kubeflow pipelines",
+		Long: `kale turns a Jupyter notebook tagged for Kale into a Kubeflow Pipelines v2
+pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows the run.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	g.ConfigFlags.AddFlags(root.PersistentFlags())
+
+	root.AddGroup(
+		&cobra.Group{ID: "notebook", Title: "Notebook commands:"},
+		&cobra.Group{ID: "kfp", Title: "Kubeflow Pipelines commands:"},
+		&cobra.Group{ID: "cluster", Title: "Cluster commands:"},
+	)
+	root.AddCommand(newVersionCmd(g))
+	return root
+}
+
+func newVersionCmd(g *clioptions.Global) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the kale version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := clioptions.ValidateOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			info := version.Get()
+			if output == "json" {
+				enc := json.NewEncoder(g.IOStreams.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(info)
+			}
+			_, err := fmt.Fprintf(g.IOStreams.Out, "kale %s (%s)\n", info.Version, info.GoVersion)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text|json")
+	return cmd
+}

@@ -1,0 +1,128 @@
+// Package stepruntime is the program that runs inside every pipeline step,
+// and the contract between it and the IR compiler: which container command
+// and arguments a step gets, and how its inputs, outputs, parameters and
+// metrics are named. The program itself is Python (standard library only,
+// Python 3.8+), embedded with go:embed and written into the container by a
+// short sh launcher, so step images need nothing but python3.
+package stepruntime
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+//go:embed kale_step.py
+var program string
+
+// Program returns the Python source of the step runtime.
+func Program() string { return program }
+
+// Launcher is the sh script that writes the program ($0) to a temporary file
+// and runs it with the remaining arguments, as the KFP SDK does for
+// lightweight components.
+const Launcher = `prog="$(mktemp -d)/kale_step.py"
+printf '%s' "$0" > "$prog"
+exec python3 -u "$prog" "$@"
+`
+
+// MetricsArtifact is the output artifact (system.Metrics) of a step that
+// reports pipeline metrics; as in Kale, its metadata carries the values.
+const MetricsArtifact = "kale_metrics_artifact"
+
+// InputArtifact is the component input artifact that carries variable v into
+// a step (Kale's naming).
+func InputArtifact(v string) string { return v + "_input_artifact" }
+
+// OutputArtifact is the component output artifact that carries variable v
+// out of a step (Kale's naming).
+func OutputArtifact(v string) string { return v + "_output_artifact" }
+
+// ReportArtifact is the HTML report output artifact (system.HTML) of a step.
+func ReportArtifact(step string) string { return step + "_html_report" }
+
+// Block is a piece of step code with the notebook cell it came from, so a
+// traceback can name the cell and line.
+type Block struct {
+	Kind string `json:"kind"`
+	// Cell is the 0-based notebook cell index; -1 for generated code.
+	Cell   int    `json:"cell"`
+	Source string `json:"source"`
+}
+
+// Param is a pipeline parameter the step reads, with its Python type
+// (int, float, str, bool).
+type Param struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Metric is a metric the step reports: Name is the KFP metric name, Variable
+// the Python variable holding the value.
+type Metric struct {
+	Name     string `json:"name"`
+	Variable string `json:"variable"`
+}
+
+// Spec is everything the runtime needs to run one step. It travels as JSON
+// in the container arguments.
+type Spec struct {
+	Notebook   string   `json:"notebook"`
+	Step       string   `json:"step"`
+	Blocks     []Block  `json:"blocks"`
+	Ins        []string `json:"ins"`
+	Outs       []string `json:"outs"`
+	Parameters []Param  `json:"parameters"`
+	Metrics    []Metric `json:"metrics"`
+	// Report asks for an HTML report of the step's outputs.
+	Report bool `json:"report"`
+}
+
+// Container returns the command and arguments of the step's container.
+// Arguments:
+//
+//	--executor-input {{$}}                          the KFP ExecutorInput (typed parameter
+//	                                                values, artifact metadata, outputFile)
+//	--spec JSON                                     the Spec
+//	--input VAR={{$.inputs.artifacts['VAR_input_artifact'].path}}     per input, sorted
+//	--output VAR={{$.outputs.artifacts['VAR_output_artifact'].path}}  per output, sorted
+//	--param NAME={{$.inputs.parameters['NAME']}}    per parameter, sorted
+//	--metrics {{$.outputs.artifacts['kale_metrics_artifact'].path}}   when the step has metrics
+//	--report {{$.outputs.artifacts['STEP_html_report'].path}}         when Report is set
+//
+// The compiler must declare exactly these inputs and outputs on the component.
+func Container(s Spec) (command, args []string, err error) {
+	spec, err := json.Marshal(s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding step spec for %s: %w", s.Step, err)
+	}
+	command = []string{"sh", "-ec", Launcher, program}
+	args = []string{"--executor-input", "{{$}}", "--spec", string(spec)}
+	for _, v := range sorted(s.Ins) {
+		args = append(args, "--input", fmt.Sprintf("%s={{$.inputs.artifacts['%s'].path}}", v, InputArtifact(v)))
+	}
+	for _, v := range sorted(s.Outs) {
+		args = append(args, "--output", fmt.Sprintf("%s={{$.outputs.artifacts['%s'].path}}", v, OutputArtifact(v)))
+	}
+	params := make([]string, len(s.Parameters))
+	for i, p := range s.Parameters {
+		params[i] = p.Name
+	}
+	for _, p := range sorted(params) {
+		args = append(args, "--param", fmt.Sprintf("%s={{$.inputs.parameters['%s']}}", p, p))
+	}
+	if len(s.Metrics) > 0 {
+		args = append(args, "--metrics", fmt.Sprintf("{{$.outputs.artifacts['%s'].path}}", MetricsArtifact))
+	}
+	if s.Report {
+		args = append(args, "--report", fmt.Sprintf("{{$.outputs.artifacts['%s'].path}}", ReportArtifact(s.Step)))
+	}
+	return command, args, nil
+}
+
+func sorted(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
+}

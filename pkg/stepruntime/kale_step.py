@@ -1,0 +1,1 @@
+raise SystemExit("kale step runtime: being written")
