@@ -1,0 +1,77 @@
+package testenv
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Main starts the control plane (unless -short), stores it in *env, runs
+// the package's tests and stops it. Call it from TestMain and pass its
+// result to os.Exit. A control plane that cannot start fails the package.
+func Main(m *testing.M, opts Options, env **Env) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if testing.Short() {
+		return m.Run()
+	}
+	// The first run builds the binaries, which takes minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	e, err := Start(ctx, opts)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		return 1
+	}
+	*env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// Require skips the test under -short and fails it when Main did not
+// start the control plane.
+func Require(t testing.TB, env *Env) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a kube-apiserver; skipped with -short")
+	}
+	if env == nil {
+		t.Fatal("testenv: no control plane; start it in TestMain with testenv.Main")
+	}
+}
+
+var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// Namespace creates a fresh namespace for the test, named after it, with
+// labels, and deletes it when the test ends. (No namespace controller runs,
+// so deleted namespaces stay Terminating; names never repeat.)
+func Namespace(t testing.TB, env *Env, labels map[string]string) string {
+	t.Helper()
+	Require(t, env)
+	prefix := strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(prefix) > 40 {
+		prefix = strings.TrimRight(prefix[:40], "-")
+	}
+	ns, err := env.CreateNamespace(context.Background(), prefix+"-", labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = env.Client.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
+	})
+	return ns.Name
+}
