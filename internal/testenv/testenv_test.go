@@ -199,4 +199,3 @@ func TestAssetsDirOutsideTheModuleSaysWhatToDo(t *testing.T) {
 		t.Errorf("err = %v, want it to mention KUBEBUILDER_ASSETS and go.mod", err)
 	}
 }
-
