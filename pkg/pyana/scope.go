@@ -37,12 +37,12 @@ const (
 )
 
 type scope struct {
-	kind      scopeKind
-	parent    *scope
-	names     map[string]struct{}
-	globals   map[string]struct{}
-	starred   bool // a `from m import *` ran in this scope
-	owner     int  // index of the top-level Function this scope belongs to, or -1
+	kind    scopeKind
+	parent  *scope
+	names   map[string]struct{}
+	globals map[string]struct{}
+	starred bool // a `from m import *` ran in this scope
+	owner   int  // index of the top-level Function this scope belongs to, or -1
 }
 
 func newScope(kind scopeKind, parent *scope, owner int) *scope {
