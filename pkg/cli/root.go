@@ -12,6 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/graph"
+	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/version"
 )
 
@@ -46,6 +48,8 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 		&cobra.Group{ID: "cluster", Title: "Cluster commands:"},
 	)
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(validate.NewCmd(g))
+	root.AddCommand(graph.NewCmd(g))
 	return root
 }
 

@@ -1,0 +1,105 @@
+// Package graph implements `kubectl kale graph NOTEBOOK -o text|json|dot|mermaid`:
+// it prints the pipeline a notebook describes: steps, the edges between
+// them with the variables on each edge, parameters and metrics.
+package graph
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/validate"
+	"github.com/kubeflow-kale/kale/pkg/diag"
+	"github.com/kubeflow-kale/kale/pkg/pipeline"
+)
+
+// Formats are the -o values graph supports.
+var Formats = []string{"text", "json", "dot", "mermaid"}
+
+// Options holds the graph command's flags and arguments.
+type Options struct {
+	g        *clioptions.Global
+	Notebook string
+	Output   string
+	Build    pipeline.Options
+}
+
+// NewCmd returns the graph command.
+func NewCmd(g *clioptions.Global) *cobra.Command {
+	o := &Options{g: g}
+	cmd := &cobra.Command{
+		Use:   "graph NOTEBOOK",
+		Short: "Print the pipeline DAG of a Kale notebook",
+		Long: `Graph compiles a notebook tagged for Kale and prints the pipeline it describes:
+the steps, the prev: edges and the variables that flow along them, the
+parameters each step reads and the metrics. -o json is a stable format for
+scripts; dot and mermaid draw the DAG.`,
+		Example: `  kubectl kale graph train.ipynb
+  kubectl kale graph train.ipynb -o json | jq '.steps[].name'
+  kubectl kale graph train.ipynb -o dot | dot -Tsvg > train.svg`,
+		GroupID: "notebook",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text|json|dot|mermaid")
+	validate.AddBuildFlags(cmd, &o.Build)
+	return cmd
+}
+
+// Complete takes the notebook argument.
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
+	o.Notebook = args[0]
+	return nil
+}
+
+// Validate checks the output format before any I/O.
+func (o *Options) Validate() error {
+	return clioptions.ValidateOutput(o.Output, Formats...)
+}
+
+// Run compiles the notebook and prints the graph. Errors are printed like
+// validate prints them, with exit status 1; warnings go to stderr except in
+// the JSON form, which carries them.
+func (o *Options) Run() error {
+	data, err := validate.ReadNotebook(o.Notebook)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.FromNotebook(o.Notebook, data, o.Build)
+	if err != nil {
+		l, ok := diag.AsList(err)
+		if !ok {
+			return err
+		}
+		validate.PrintDiagnostics(o.g.IOStreams.ErrOut, l)
+		return &clioptions.ExitError{Code: 1}
+	}
+	if o.Output != "json" {
+		validate.PrintDiagnostics(o.g.IOStreams.ErrOut, p.Diagnostics)
+	}
+	return Write(o.g.IOStreams.Out, p, o.Output)
+}
+
+// Write renders p in format (one of Formats).
+func Write(w interface{ Write([]byte) (int, error) }, p *pipeline.Pipeline, format string) error {
+	switch format {
+	case "json":
+		return WriteJSON(w, p)
+	case "dot":
+		return WriteDOT(w, p)
+	case "mermaid":
+		return WriteMermaid(w, p)
+	case "text":
+		return WriteText(w, p)
+	}
+	return fmt.Errorf("unsupported output format %q", format)
+}
