@@ -139,7 +139,8 @@ func analyze(src string, cellStarts []int) (*Result, error) {
 		return nil, &SyntaxError{Line: p.deepLine + 1, Column: 1, Text: lineAt(lines, p.deepLine),
 			Message: fmt.Sprintf("too many nested parentheses or blocks (more than %d levels)", maxDepth)}
 	}
-	if se := findSyntaxError(p, lines); se != nil {
+	if se := firstSyntaxError(checkTokens(strings.Split(code, "\n")), findSyntaxError(p, lines)); se != nil {
+		se.Text = lineAt(lines, se.Line-1)
 		return nil, se
 	}
 	b := newBinder(p)
@@ -194,6 +195,21 @@ func checkEncoding(src string, lines []string) error {
 		}
 	}
 	return nil
+}
+
+// firstSyntaxError prefers the tokenizer's error unless the parser's is on
+// an earlier line: an unclosed bracket or a bad indent explains the parse
+// errors after it better than tree-sitter's recovery does.
+func firstSyntaxError(tok, tree *SyntaxError) *SyntaxError {
+	switch {
+	case tok == nil:
+		return tree
+	case tree == nil:
+		return tok
+	case tree.Line < tok.Line:
+		return tree
+	}
+	return tok
 }
 
 func lineAt(lines []string, i int) string {
