@@ -1,0 +1,260 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	yamlv3 "gopkg.in/yaml.v3"
+	"sigs.k8s.io/yaml"
+)
+
+// YAML writes the pipeline spec document, preceded by the comment header the
+// KFP SDK writes, then, when there is a platform spec with at least one
+// platform, "---" and the platform spec document. Keys are sorted, so the bytes are the same on
+// every run.
+func (r *Result) YAML() ([]byte, error) {
+	if r == nil || r.PipelineSpec == nil {
+		return nil, errors.New("no pipeline spec to write")
+	}
+	spec, err := canonicalJSON(r.PipelineSpec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding pipeline spec: %w", err)
+	}
+	doc, err := yaml.JSONToYAML(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding pipeline spec as YAML: %w", err)
+	}
+	var b bytes.Buffer
+	writeHeader(&b, r.PipelineSpec)
+	b.Write(doc)
+	if len(r.PlatformSpec.GetPlatforms()) > 0 {
+		plat, err := canonicalJSON(r.PlatformSpec)
+		if err != nil {
+			return nil, fmt.Errorf("encoding platform spec: %w", err)
+		}
+		doc, err := yaml.JSONToYAML(plat)
+		if err != nil {
+			return nil, fmt.Errorf("encoding platform spec as YAML: %w", err)
+		}
+		b.WriteString("---\n")
+		b.Write(doc)
+	}
+	return b.Bytes(), nil
+}
+
+// JSON writes the pipeline spec, or {"pipeline_spec": …, "platform_spec": …}
+// when there is a platform spec (the shape the KFP run API takes inline),
+// indented, with sorted keys.
+func (r *Result) JSON() ([]byte, error) {
+	if r == nil || r.PipelineSpec == nil {
+		return nil, errors.New("no pipeline spec to write")
+	}
+	spec, err := canonicalJSON(r.PipelineSpec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding pipeline spec: %w", err)
+	}
+	out := json.RawMessage(spec)
+	if len(r.PlatformSpec.GetPlatforms()) > 0 {
+		plat, err := canonicalJSON(r.PlatformSpec)
+		if err != nil {
+			return nil, fmt.Errorf("encoding platform spec: %w", err)
+		}
+		wrapped, err := json.Marshal(map[string]json.RawMessage{"pipeline_spec": spec, "platform_spec": plat})
+		if err != nil {
+			return nil, err
+		}
+		out = wrapped
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, out, "", "  "); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// canonicalJSON marshals m with protojson (whose whitespace is deliberately
+// unstable) and re-encodes it compactly with sorted keys and without HTML
+// escaping. Numbers keep their text.
+func canonicalJSON(m proto.Message) ([]byte, error) {
+	raw, err := protojson.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// writeHeader writes the comment block the KFP SDK puts on top of a
+// compiled pipeline: name, description and inputs with their defaults.
+func writeHeader(b *bytes.Buffer, spec *pipelinespec.PipelineSpec) {
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	b.WriteString("# PIPELINE DEFINITION\n")
+	fmt.Fprintf(b, "# Name: %s\n", oneLine(spec.GetPipelineInfo().GetName()))
+	if d := oneLine(spec.GetPipelineInfo().GetDescription()); d != "" {
+		fmt.Fprintf(b, "# Description: %s\n", d)
+	}
+	params := spec.GetRoot().GetInputDefinitions().GetParameters()
+	if len(params) == 0 {
+		return
+	}
+	b.WriteString("# Inputs:\n")
+	names := make([]string, 0, len(params))
+	for n := range params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := params[n]
+		typ := map[pipelinespec.ParameterType_ParameterTypeEnum]string{
+			pipelinespec.ParameterType_NUMBER_INTEGER: "int",
+			pipelinespec.ParameterType_NUMBER_DOUBLE:  "float",
+			pipelinespec.ParameterType_STRING:         "str",
+			pipelinespec.ParameterType_BOOLEAN:        "bool",
+		}[p.GetParameterType()]
+		fmt.Fprintf(b, "#    %s: %s", n, typ)
+		if p.GetDefaultValue() != nil {
+			if def, err := json.Marshal(p.GetDefaultValue().AsInterface()); err == nil {
+				fmt.Fprintf(b, " [Default: %s]", def)
+			}
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// Load reads a compiled pipeline back: YAML with one document (pipeline
+// spec) or two (pipeline spec, platform spec), or JSON, either the pipeline
+// spec itself or {"pipeline_spec": …, "platform_spec": …}. Unknown fields
+// are errors, as on the KFP API server. A platform spec without platforms
+// loads as nil. Load does not run Check.
+func Load(data []byte) (*Result, error) {
+	docs, err := splitDocuments(data)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	strict := protojson.UnmarshalOptions{}
+	for i, doc := range docs {
+		where := fmt.Sprintf("document %d", i+1)
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(doc, &top); err != nil {
+			return nil, fmt.Errorf("%s: not an object: %w", where, err)
+		}
+		pipelineDoc, platformDoc := doc, json.RawMessage(nil)
+		if wrapped, ok := top["pipeline_spec"]; ok {
+			for k := range top {
+				if k != "pipeline_spec" && k != "platform_spec" {
+					return nil, fmt.Errorf("%s: unknown key %q next to pipeline_spec (expected platform_spec)", where, k)
+				}
+			}
+			pipelineDoc, platformDoc = wrapped, top["platform_spec"]
+		} else if _, ok := top["platforms"]; ok || (i > 0 && len(top) == 0) {
+			pipelineDoc, platformDoc = nil, doc
+		}
+		if pipelineDoc != nil {
+			if res.PipelineSpec != nil {
+				return nil, fmt.Errorf("%s: a second pipeline spec", where)
+			}
+			res.PipelineSpec = &pipelinespec.PipelineSpec{}
+			if err := strict.Unmarshal(pipelineDoc, res.PipelineSpec); err != nil {
+				return nil, fmt.Errorf("%s: pipeline spec: %w", where, err)
+			}
+		}
+		if len(platformDoc) > 0 && string(platformDoc) != "null" {
+			if res.PlatformSpec != nil {
+				return nil, fmt.Errorf("%s: a second platform spec", where)
+			}
+			res.PlatformSpec = &pipelinespec.PlatformSpec{}
+			if err := strict.Unmarshal(platformDoc, res.PlatformSpec); err != nil {
+				return nil, fmt.Errorf("%s: platform spec: %w", where, err)
+			}
+		}
+	}
+	if res.PipelineSpec == nil {
+		return nil, errors.New("no pipeline spec found (expected a document with pipelineInfo and root)")
+	}
+	if len(res.PlatformSpec.GetPlatforms()) == 0 {
+		res.PlatformSpec = nil
+	}
+	return res, nil
+}
+
+// splitDocuments returns the documents of data as JSON. JSON input is one
+// document; YAML input may hold several separated by ---. Empty documents
+// are skipped.
+func splitDocuments(data []byte) ([][]byte, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(trimmed) == 0 {
+		return nil, errors.New("empty input: expected a compiled pipeline (YAML or JSON)")
+	}
+	if trimmed[0] == '{' {
+		if !json.Valid(trimmed) {
+			var v any
+			err := json.Unmarshal(trimmed, &v)
+			return nil, fmt.Errorf("invalid JSON: %w", err)
+		}
+		return [][]byte{trimmed}, nil
+	}
+	dec := yamlv3.NewDecoder(bytes.NewReader(trimmed))
+	var docs [][]byte
+	for i := 1; ; i++ {
+		var node yamlv3.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("document %d: invalid YAML: %w", i, err)
+		}
+		if len(node.Content) == 0 || (node.Content[0].Kind == yamlv3.ScalarNode && node.Content[0].Tag == "!!null") {
+			continue
+		}
+		if node.Content[0].Kind != yamlv3.MappingNode {
+			return nil, fmt.Errorf("document %d: expected a mapping, found %s", i, kindName(node.Content[0].Kind))
+		}
+		text, err := yamlv3.Marshal(&node)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		j, err := yaml.YAMLToJSON(text)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		docs = append(docs, j)
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("no YAML document found")
+	}
+	return docs, nil
+}
+
+func kindName(k yamlv3.Kind) string {
+	switch k {
+	case yamlv3.SequenceNode:
+		return "a list"
+	case yamlv3.ScalarNode:
+		return "a scalar"
+	case yamlv3.AliasNode:
+		return "an alias"
+	}
+	return "something else"
+}
