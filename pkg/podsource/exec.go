@@ -1,0 +1,146 @@
+package podsource
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/remotecommand"
+	utilexec "k8s.io/client-go/util/exec"
+)
+
+// Exec runs cmd in the pod's container, as `kubectl exec` does: WebSocket
+// first, SPDY when the server or a proxy refuses the WebSocket upgrade.
+// stdin may be nil. A command that exits non-zero returns an error that
+// wraps k8s.io/client-go/util/exec.CodeExitError (errors.As gives the
+// code). A missing pods/exec permission names the verb and resource.
+func (s *Source) Exec(ctx context.Context, p *Pod, cmd []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(cmd) == 0 {
+		return errors.New("exec: no command")
+	}
+	req := s.client.CoreV1().RESTClient().Post().
+		Resource("pods").Namespace(p.Namespace).Name(p.Name).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{
+			Container: p.Container,
+			Command:   cmd,
+			Stdin:     stdin != nil,
+			Stdout:    stdout != nil,
+			Stderr:    stderr != nil,
+		}, scheme.ParameterCodec)
+	ws, err := remotecommand.NewWebSocketExecutor(s.cfg, "GET", req.URL().String())
+	if err != nil {
+		return fmt.Errorf("exec in pod %s: %w", p, err)
+	}
+	spdy, err := remotecommand.NewSPDYExecutor(s.cfg, "POST", req.URL())
+	if err != nil {
+		return fmt.Errorf("exec in pod %s: %w", p, err)
+	}
+	ex, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
+	if err != nil {
+		return fmt.Errorf("exec in pod %s: %w", p, err)
+	}
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: stdout, Stderr: stderr})
+	var exit utilexec.CodeExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit):
+		return fmt.Errorf("%s in pod %s exited with code %d: %w", cmd[0], p, exit.Code, err)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("permission denied: you may not exec in pod %s/%s; ask for RBAC verbs \"create\" and \"get\" on resource \"pods/exec\" in namespace %s: %w",
+			p.Namespace, p.Name, p.Namespace, err)
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("pod %s not found in namespace %s: %w", p.Name, p.Namespace, err)
+	}
+	return fmt.Errorf("exec in pod %s: %w", p, err)
+}
+
+// readScript prints the file $1 when it is a regular, readable file of at
+// most $2 bytes; otherwise it exits with a code ReadFile turns into an
+// error. head -c bounds the read if the file grows meanwhile.
+const readScript = `p="$1"
+if [ -d "$p" ]; then
+  for f in "$p"/*.ipynb; do [ -f "$f" ] && echo "${f##*/}" >&2; done
+  exit 91
+fi
+[ -e "$p" ] || exit 90
+[ -f "$p" ] || exit 94
+[ -r "$p" ] || exit 92
+size=$(wc -c < "$p") || exit 92
+if [ "$size" -gt "$2" ]; then echo "$size" >&2; exit 93; fi
+exec head -c "$3" "$p"`
+
+// Exit codes of readScript.
+const (
+	exitNotFound   = 90
+	exitDirectory  = 91
+	exitNoRead     = 92
+	exitTooLarge   = 93
+	exitNotRegular = 94
+)
+
+// ReadFile reads a file from the pod's container by exec, like
+// `kubectl cp` (the container needs sh, wc and head, as every notebook
+// image has). A relative path resolves against the container's working
+// directory. Files over limit bytes are refused without being read.
+func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit int64) ([]byte, error) {
+	if filePath == "" {
+		return nil, fmt.Errorf("no file named in pod %s/%s: give the notebook's path after the pod name, e.g. %s:/home/jovyan/train.ipynb", p.Namespace, p.Name, p.Name)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("reading %s: size limit must be positive, got %d", p.Location(filePath), limit)
+	}
+	full := p.resolvePath(filePath)
+	where := p.Location(filePath)
+	var out, errb bytes.Buffer
+	cmd := []string{"sh", "-c", readScript, "kale-read", full, strconv.FormatInt(limit, 10), strconv.FormatInt(limit+1, 10)}
+	err := s.Exec(ctx, p, cmd, nil, &out, &errb)
+	var exit utilexec.CodeExitError
+	if errors.As(err, &exit) {
+		stderr := strings.TrimSpace(errb.String())
+		switch exit.Code {
+		case exitNotFound:
+			return nil, fmt.Errorf("no such file: %s in pod %s/%s (container %s)", full, p.Namespace, p.Name, p.Container)
+		case exitDirectory:
+			msg := fmt.Sprintf("%s is a directory, not a notebook", where)
+			if stderr != "" {
+				msg += "; notebooks in it: " + strings.Join(strings.Fields(stderr), ", ")
+			}
+			return nil, errors.New(msg)
+		case exitNoRead:
+			return nil, fmt.Errorf("%s: permission denied: the container's user cannot read the file", where)
+		case exitTooLarge:
+			return nil, fmt.Errorf("%s is %s bytes, over the size limit of %d bytes", where, stderr, limit)
+		case exitNotRegular:
+			return nil, fmt.Errorf("%s is not a regular file (a device, socket or pipe), not a notebook", where)
+		case 126, 127:
+			return nil, fmt.Errorf("reading %s: the container cannot run sh, wc or head (exit code %d): %s", where, exit.Code, stderr)
+		}
+		return nil, fmt.Errorf("reading %s: exit code %d: %s", where, exit.Code, stderr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", where, err)
+	}
+	if int64(out.Len()) > limit {
+		return nil, fmt.Errorf("%s grew past the size limit of %d bytes while being read", where, limit)
+	}
+	return out.Bytes(), nil
+}
+
+func (p *Pod) resolvePath(filePath string) string {
+	if filePath == "" || path.IsAbs(filePath) || p.WorkingDir == "" {
+		return filePath
+	}
+	return path.Join(p.WorkingDir, filePath)
+}
