@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/graph"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/version"
@@ -48,6 +49,7 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 		&cobra.Group{ID: "cluster", Title: "Cluster commands:"},
 	)
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(compile.NewCmd(g))
 	root.AddCommand(validate.NewCmd(g))
 	root.AddCommand(graph.NewCmd(g))
 	return root

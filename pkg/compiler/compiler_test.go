@@ -238,8 +238,13 @@ func TestCompileBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name:  "image: tag, then base_image, then the default image",
-			model: func() *pipeline.Pipeline { p := twoStep(); p.BaseImage = "base:1"; p.Steps[0].Image = "own:2"; return p },
+			name: "image: tag, then base_image, then the default image",
+			model: func() *pipeline.Pipeline {
+				p := twoStep()
+				p.BaseImage = "base:1"
+				p.Steps[0].Image = "own:2"
+				return p
+			},
 			check: func(t *testing.T, r *Result) {
 				if got := container(t, r, "a").GetImage(); got != "own:2" {
 					t.Errorf("a runs on %q, want own:2", got)
@@ -250,8 +255,12 @@ func TestCompileBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name:  "GPU, CPU and memory limits fill the container resources",
-			model: func() *pipeline.Pipeline { p := twoStep(); p.Steps[0].Limits = map[string]string{"amd.com/gpu": "1", "cpu": "500m", "memory": "2Gi"}; return p },
+			name: "GPU, CPU and memory limits fill the container resources",
+			model: func() *pipeline.Pipeline {
+				p := twoStep()
+				p.Steps[0].Limits = map[string]string{"amd.com/gpu": "1", "cpu": "500m", "memory": "2Gi"}
+				return p
+			},
 			check: func(t *testing.T, r *Result) {
 				res := container(t, r, "a").GetResources()
 				acc := res.GetAccelerator()
@@ -398,14 +407,22 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"cell 3: step b: prev:zz names no step of the pipeline"}},
 		{"undeclared parameter", func() *pipeline.Pipeline { p := twoStep(); p.Steps[1].Parameters = []string{"q"}; return p }, Options{},
 			[]string{"step b: reads pipeline parameter q, which the notebook does not declare"}},
-		{"fractional GPU", func() *pipeline.Pipeline { p := twoStep(); p.Steps[0].Limits = map[string]string{"nvidia.com/gpu": "0.5"}; return p }, Options{},
+		{"fractional GPU", func() *pipeline.Pipeline {
+			p := twoStep()
+			p.Steps[0].Limits = map[string]string{"nvidia.com/gpu": "0.5"}
+			return p
+		}, Options{},
 			[]string{"cell 2: step a: limit:nvidia.com/gpu:0.5: an accelerator count must be a whole number above 0"}},
 		{"two GPU kinds", func() *pipeline.Pipeline {
 			p := twoStep()
 			p.Steps[0].Limits = map[string]string{"nvidia.com/gpu": "1", "amd.com/gpu": "1"}
 			return p
 		}, Options{}, []string{"a step can use one accelerator type"}},
-		{"bad memory quantity", func() *pipeline.Pipeline { p := twoStep(); p.Steps[0].Limits = map[string]string{"memory": "lots"}; return p }, Options{},
+		{"bad memory quantity", func() *pipeline.Pipeline {
+			p := twoStep()
+			p.Steps[0].Limits = map[string]string{"memory": "lots"}
+			return p
+		}, Options{},
 			[]string{`limit:memory:lots: "lots" is not a memory quantity`}},
 		{"bad label value", func() *pipeline.Pipeline {
 			p := twoStep()
