@@ -106,20 +106,32 @@ func Build(nb *notebook.Notebook, opts Options) (*Pipeline, error) {
 		return nil, diags.Errors()
 	}
 
-	// Analyse the imports and functions cells once, then every step's
-	// whole code as it runs (imports, functions, own cells).
-	preludeA, ok := analyzeBlocks(nb.Name, prelude, &diags)
+	// Analyse the imports and functions cells once and every step's own
+	// cells once, then combine them into the analysis of the code as it
+	// runs in the step (imports, functions, own cells).
+	units := make([][]CodeBlock, 0, len(states)+1)
+	units = append(units, prelude)
 	for _, s := range states {
-		a, okStep := analyzeBlocks(nb.Name, s.step.Code, &diags)
-		s.a = a
-		ok = ok && okStep
+		units = append(units, s.step.Code[len(prelude):])
+	}
+	results := analyzeAll(nb.Name, units)
+	ok := true
+	for _, r := range results {
+		diags = append(diags, r.diags...)
+		ok = ok && r.a != nil
+	}
+	if ok {
+		preludeLines := lineCount(prelude)
+		for i, s := range states {
+			s.a = withPrelude(results[0].a, results[i+1].a, preludeLines)
+		}
 	}
 	if !ok || diags.HasErrors() {
 		diags = dedupeDiags(diags)
 		diags.Sort()
 		return nil, diags.Errors()
 	}
-	detectDependencies(nb.Name, states, byName, preludeA, paramNames, &diags)
+	detectDependencies(nb.Name, states, byName, results[0].a, paramNames, &diags)
 	p.Metrics = assignMetrics(nb.Name, metrics, states, byName, &diags)
 
 	for _, s := range states {
