@@ -14,6 +14,8 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/graph"
+	"github.com/kubeflow-kale/kale/pkg/cli/runs"
+	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/version"
 )
@@ -26,12 +28,15 @@ func NewRootCmd(streams genericiooptions.IOStreams, invokedAs string) *cobra.Com
 		IOStreams:   streams,
 		InvokedAs:   invokedAs,
 	}
-	use := "kubectl kale"
+	// kubectl plugins show as "kubectl kale" in help; inside notebook pods
+	// the same binary is called "kale".
+	display := "kubectl kale"
 	if invokedAs == "kale" {
-		use = "kale"
+		display = "kale"
 	}
 	root := &cobra.Command{
-		Use:   use,
+		Use:         "kubectl-kale",
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: display},
 		Short: "Compile, run and submit Kale-annotated Jupyter notebooks as Kubeflow pipelines",
 		Long: `kale turns a Jupyter notebook tagged for Kale into a Kubeflow Pipelines v2
 pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows the run.`,
@@ -52,6 +57,8 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.AddCommand(compile.NewCmd(g))
 	root.AddCommand(validate.NewCmd(g))
 	root.AddCommand(graph.NewCmd(g))
+	root.AddCommand(submit.NewCmd(g))
+	root.AddCommand(runs.NewCmd(g))
 	return root
 }
 
