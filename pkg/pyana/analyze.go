@@ -219,10 +219,18 @@ func lineAt(lines []string, i int) string {
 	return ""
 }
 
-// dedentLines joins lines after removing up to col leading blanks from each.
+// dedentLines joins lines after removing up to col leading blanks from each,
+// leaving alone lines that continue a string literal.
 func dedentLines(lines []string, col int) string {
 	out := make([]string, len(lines))
+	var sc lineScanner
 	for i, l := range lines {
+		inString := sc.triple != ""
+		sc.scan(l)
+		if inString {
+			out[i] = l
+			continue
+		}
 		j := 0
 		for j < col && j < len(l) && (l[j] == ' ' || l[j] == '\t') {
 			j++

@@ -69,8 +69,10 @@ func blankIPython(src string, cellStarts []int) (string, []int) {
 			if isCellStart(i) {
 				blankTo = -1
 			} else {
-				lines[i] = ""
-				changed = append(changed, i+1)
+				if strings.TrimSpace(line) != "" {
+					lines[i] = ""
+					changed = append(changed, i+1)
+				}
 				continue
 			}
 		}

@@ -15,6 +15,9 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	text := strings.TrimSpace(e.Text)
+	if len(text) > 80 {
+		text = strings.ToValidUTF8(text[:77], "") + "..."
+	}
 	if text == "" {
 		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Message)
 	}
@@ -101,6 +104,19 @@ func errorAt(p *parsed, e *node) (*node, int, string) {
 	lastOnLine := first
 	for i := first; i <= last && leaves[i].line == leaves[first].line; i++ {
 		lastOnLine = i
+	}
+	// Skipped punctuation or keywords followed by more code are themselves
+	// the culprit.
+	allTokens := true
+	for i := first; i <= last; i++ {
+		if leaves[i].named {
+			allTokens = false
+			break
+		}
+	}
+	if allTokens && last+1 < len(leaves) && leaves[last+1].line == leaves[last].line {
+		l := leaves[first]
+		return l, l.col, fmt.Sprintf("invalid syntax near %s", quoteToken(p.text(l)))
 	}
 	if lastOnLine == last && last+1 < len(leaves) && leaves[last+1].line == leaves[last].line {
 		next := leaves[last+1]

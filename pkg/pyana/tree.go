@@ -1,6 +1,7 @@
 package pyana
 
 import (
+	"sort"
 	"sync"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
@@ -13,6 +14,7 @@ import (
 type grammar struct {
 	lang   *ts.Language
 	kinds  []string // by kind id
+	named  []bool   // by kind id
 	fields []string // by field id
 }
 
@@ -21,8 +23,10 @@ var loadGrammar = sync.OnceValue(func() *grammar {
 	g := &grammar{lang: lang}
 	n := lang.NodeKindCount()
 	g.kinds = make([]string, n)
+	g.named = make([]bool, n)
 	for i := uint32(0); i < n; i++ {
 		g.kinds[i] = lang.NodeKindForId(uint16(i))
+		g.named[i] = lang.NodeKindIsNamed(uint16(i))
 	}
 	nf := lang.FieldCount()
 	g.fields = make([]string, nf+1)
@@ -119,7 +123,13 @@ func parse(src []byte) *parsed {
 	root := tree.RootNode()
 	cur := root.Walk()
 	defer cur.Close()
-	b := builder{g: g, arena: make([]node, 0, root.DescendantCount())}
+	b := builder{g: g, arena: make([]node, 0, root.DescendantCount()), checkMissing: root.HasError()}
+	b.lineStarts = append(b.lineStarts, 0)
+	for i, c := range src {
+		if c == '\n' {
+			b.lineStarts = append(b.lineStarts, i+1)
+		}
+	}
 	p := &parsed{src: src}
 	p.root = b.build(cur, 0)
 	p.tooDeep, p.deepLine = b.tooDeep, b.deepLine
@@ -127,10 +137,22 @@ func parse(src []byte) *parsed {
 }
 
 type builder struct {
-	g        *grammar
-	arena    []node
-	tooDeep  bool
-	deepLine int
+	g            *grammar
+	arena        []node
+	lineStarts   []int // byte offset of each line
+	checkMissing bool  // the tree has errors, so MISSING nodes may exist
+	tooDeep      bool
+	deepLine     int
+}
+
+// position converts a byte offset to a 0-based row and byte column, as
+// tree-sitter counts them (only '\n' ends a line).
+func (b *builder) position(off int) (row, col int) {
+	row = sort.SearchInts(b.lineStarts, off+1) - 1
+	if row < 0 {
+		row = 0
+	}
+	return row, off - b.lineStarts[row]
 }
 
 func (b *builder) alloc() *node {
@@ -148,19 +170,19 @@ func (b *builder) build(cur *ts.TreeCursor, depth int) *node {
 	id := tn.KindId()
 	switch {
 	case id == errorSymbol:
-		n.kind = "ERROR"
+		n.kind, n.named, n.isError = "ERROR", true, true
 	case int(id) < len(b.g.kinds):
-		n.kind = b.g.kinds[id]
+		n.kind, n.named = b.g.kinds[id], b.g.named[id]
 	}
 	if f := cur.FieldId(); f != 0 && int(f) < len(b.g.fields) {
 		n.field = b.g.fields[f]
 	}
-	n.named = tn.IsNamed()
-	n.isError = tn.IsError()
-	n.missing = tn.IsMissing()
+	if b.checkMissing {
+		n.missing = tn.IsMissing()
+	}
 	n.start, n.end = int(tn.StartByte()), int(tn.EndByte())
-	sp, ep := tn.StartPosition(), tn.EndPosition()
-	n.line, n.col, n.endLine, n.endCol = int(sp.Row), int(sp.Column), int(ep.Row), int(ep.Column)
+	n.line, n.col = b.position(n.start)
+	n.endLine, n.endCol = b.position(n.end)
 	if depth >= maxDepth {
 		if !b.tooDeep {
 			b.tooDeep, b.deepLine = true, n.line
