@@ -55,7 +55,7 @@ type Agent struct {
 	cancel   context.CancelFunc
 
 	mu    sync.Mutex
-	pods  map[string]bool
+	pods  map[string]*hostedPod
 	execs []Exec
 }
 
@@ -88,7 +88,7 @@ func Start(opts Options) (*Agent, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &Agent{root: root, prefixes: clean, log: logger, ctx: ctx, cancel: cancel, pods: map[string]bool{}}
+	a := &Agent{root: root, prefixes: clean, log: logger, ctx: ctx, cancel: cancel, pods: map[string]*hostedPod{}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.serveExec)
@@ -126,7 +126,9 @@ func (a *Agent) AddPod(namespace, pod string) (string, error) {
 		return "", fmt.Errorf("fakekubelet: adding pod %s/%s: %w", namespace, pod, err)
 	}
 	a.mu.Lock()
-	a.pods[namespace+"/"+pod] = true
+	if a.pods[namespace+"/"+pod] == nil {
+		a.pods[namespace+"/"+pod] = &hostedPod{}
+	}
 	a.mu.Unlock()
 	return root, nil
 }
@@ -164,6 +166,10 @@ func (a *Agent) Execs() []Exec {
 }
 
 func (a *Agent) hosts(namespace, pod string) bool {
+	return a.hosted(namespace, pod) != nil
+}
+
+func (a *Agent) hosted(namespace, pod string) *hostedPod {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.pods[namespace+"/"+pod]

@@ -23,14 +23,20 @@
 //     ("home/jovyan/x.ipynb"), so `tar cf - /home/jovyan/x` writes the
 //     member names a real container would and `kubectl cp` accepts them.
 //     In the script of `sh -c SCRIPT` (also bash, dash, ash) every mapped
-//     prefix is replaced by its absolute host path.
+//     prefix is replaced by its absolute host path. A command that is itself
+//     a mapped path (/opt/kale/bin/kale with /opt/kale mapped) runs from
+//     the pod's folder; other commands are found on the host's PATH.
 //   - Other absolute paths (/tmp, /etc, /bin) are the host's. Relative paths
 //     resolve against the pod root, not the image's WORKDIR. Error messages
 //     of commands show rewritten paths ("cat: home/jovyan/missing: ...").
-//   - The environment is the host's PATH plus HOME (the mapped /home/jovyan
-//     when mapped), and FAKEKUBELET_NAMESPACE, FAKEKUBELET_POD and
-//     FAKEKUBELET_CONTAINER naming the target, so tests can tell which
-//     container a client chose.
+//   - The environment is the host's PATH, HOME (the mapped /home/jovyan
+//     when mapped), the container's env from the pod spec for pods hosted
+//     with RunPod or HostPod (literal values and downward-API fields, after
+//     admission webhooks ran; not Secrets, ConfigMaps, $(VAR) or PATH;
+//     values that are mapped pod paths become host paths, so
+//     KF_PIPELINES_SA_TOKEN_PATH can point into the folder), and
+//     FAKEKUBELET_NAMESPACE, FAKEKUBELET_POD and FAKEKUBELET_CONTAINER
+//     naming the target, so tests can tell which container a client chose.
 //   - A non-zero exit reaches the client as exec's NonZeroExitCode status
 //     (client-go: k8s.io/client-go/util/exec.CodeExitError).
 //   - TTY requests run without a terminal; resize events are ignored.

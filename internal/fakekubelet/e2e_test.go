@@ -266,3 +266,60 @@ func TestKubectlExecCpAndLogs(t *testing.T) {
 		t.Errorf("kubectl logs: %q, %v", out, err)
 	}
 }
+
+func TestExecSeesTheContainerEnvAndRunsProgramsFromThePodFolder(t *testing.T) {
+	ns := testenv.Namespace(t, env, nil)
+	ctx := context.Background()
+	agent, err := fakekubelet.Start(fakekubelet.Options{
+		Root:     t.TempDir(),
+		Prefixes: []string{"/home/jovyan", "/opt/kale", "/var/run/secrets/kubeflow/pipelines"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	node := "node-" + ns
+	if _, err := env.RegisterNode(ctx, node, agent.Port()); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "nb-0", Namespace: ns, Labels: map[string]string{"notebook-name": "nb"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "nb", Image: "jupyter:1",
+			Env: []corev1.EnvVar{
+				{Name: "KF_PIPELINES_SA_TOKEN_PATH", Value: "/var/run/secrets/kubeflow/pipelines/token"},
+				{Name: "KF_PIPELINES_ENDPOINT", Value: "http://127.0.0.1:1"},
+				{Name: "KALE_POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+				{Name: "KALE_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+				{Name: "NB", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['notebook-name']"}}},
+				{Name: "FROM_SECRET", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}, Key: "k"}}},
+				{Name: "PATH", Value: "/nowhere"},
+			},
+		}}},
+	}
+	if _, err := agent.RunPod(ctx, env.Client, node, pod); err != nil {
+		t.Fatal(err)
+	}
+	tool, _ := agent.HostPath(ns, "nb-0", "/opt/kale/bin/kale")
+	if err := os.MkdirAll(filepath.Dir(tool), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\necho \"$KALE_NAMESPACE/$KALE_POD_NAME nb=$NB secret=${FROM_SECRET-unset} $KF_PIPELINES_ENDPOINT $1\"\ncat \"$KF_PIPELINES_SA_TOKEN_PATH\"\n"
+	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := agent.HostPath(ns, "nb-0", "/var/run/secrets/kubeflow/pipelines/token")
+	if err := os.MkdirAll(filepath.Dir(token), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(token, []byte("tok-1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := execute(ctx, env.Config, fallback, ns, "nb-0", "nb", []string{"/opt/kale/bin/kale", "submit"}, nil)
+	if err != nil {
+		t.Fatalf("exec: %v (stderr %q)", err, stderr)
+	}
+	if want := ns + "/nb-0 nb=nb secret=unset http://127.0.0.1:1 submit\ntok-1"; out != want {
+		t.Errorf("output\n got %q\nwant %q", out, want)
+	}
+}

@@ -39,7 +39,7 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ types.UID, c
 	args := a.rewrite(root, cmd)
 	c := exec.CommandContext(ctx, args[0], args[1:]...)
 	c.Dir = root
-	c.Env = e.environ(root, container)
+	c.Env = e.environ(root, container, a.hosted(e.namespace, e.pod))
 	if in != nil {
 		c.Stdin = in
 	}
@@ -64,17 +64,31 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ types.UID, c
 	return err
 }
 
-func (e *executor) environ(root, container string) []string {
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"FAKEKUBELET_NAMESPACE=" + e.namespace,
-		"FAKEKUBELET_POD=" + e.pod,
-		"FAKEKUBELET_CONTAINER=" + container,
-	}
+// environ is the host's PATH, HOME, the container's environment from the
+// pod spec (HostPod) and the FAKEKUBELET_* variables, later entries
+// winning. Values that are mapped pod paths become host paths.
+func (e *executor) environ(root, container string, hp *hostedPod) []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
 	if rel, ok := e.agent.mapPath("/home/jovyan"); ok {
 		env = append(env, "HOME="+filepath.Join(root, filepath.FromSlash(rel)))
 	}
-	return env
+	if hp != nil {
+		for _, kv := range hp.env[container] {
+			name, value, _ := strings.Cut(kv, "=")
+			if name == "PATH" {
+				continue // the host's tools must stay reachable
+			}
+			if rel, ok := e.agent.mapPath(value); ok {
+				value = filepath.Join(root, filepath.FromSlash(rel))
+			}
+			env = append(env, name+"="+value)
+		}
+	}
+	return append(env,
+		"FAKEKUBELET_NAMESPACE="+e.namespace,
+		"FAKEKUBELET_POD="+e.pod,
+		"FAKEKUBELET_CONTAINER="+container,
+	)
 }
 
 // mapPath returns the root-relative slash path of a pod path under a mapped
@@ -121,13 +135,18 @@ func (a *Agent) rewrite(root string, cmd []string) []string {
 				pairs = append(pairs, pre, filepath.Join(root, filepath.FromSlash(pre)))
 			}
 			out[i] = strings.NewReplacer(pairs...).Replace(arg)
-		case i > 0:
+		case i == 0:
+			// A program inside the pod's folder runs from there.
+			if rel, ok := a.mapPath(arg); ok {
+				out[i] = filepath.Join(root, filepath.FromSlash(rel))
+				continue
+			}
+			out[i] = arg
+		default:
 			if rel, ok := a.mapPath(arg); ok {
 				out[i] = rel
 				continue
 			}
-			fallthrough
-		default:
 			out[i] = arg
 		}
 	}
