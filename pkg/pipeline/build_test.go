@@ -347,3 +347,47 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestPrevErrors(t *testing.T) {
+	tests := []struct {
+		cells []cell
+		want  string
+	}{
+		{[]cell{c("", "step:a", "prev:b"), c("", "step:b")}, "t.ipynb: cell 0: prev:b names no earlier step (step b does not exist yet; it was defined as previous step of a): step b starts later, at cell 1"},
+		{[]cell{c("", "step:load_data"), c("", "step:b", "prev:load")}, "t.ipynb: cell 1: prev:load names no earlier step (step load does not exist; it was defined as previous step of b); steps so far: load_data"},
+		{[]cell{c("", "step:a", "prev:a")}, "t.ipynb: cell 0: prev:a names no earlier step"},
+	}
+	for _, tt := range tests {
+		_, err := FromNotebook("t.ipynb", nb(t, md, tt.cells...), Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("got %v\nwant prefix %q", err, tt.want)
+		}
+	}
+}
+
+// FuzzFromNotebook runs the whole front end (notebook parsing, Python
+// analysis, build) on arbitrary cell sources and tags: it must return a
+// pipeline or diagnostics, never panic.
+func FuzzFromNotebook(f *testing.F) {
+	f.Add("a = 1", "step:a", "print(a)\n!ls", "step:b", "prev:a")
+	f.Add("LR = -1", "pipeline-parameters", "def g():\n    return LR", "step:x", "label:a:b:c")
+	f.Add("%%bash\necho", "imports", "x = [i for i in y]", "block:y", "limit:cpu:1")
+	f.Add("print(acc)", "pipeline-metrics", "class K: pass", "step:k", "cache:disabled")
+	f.Fuzz(func(t *testing.T, src1, tag1, src2, tag2, tag3 string) {
+		data := nb(t, md, c(src1, tag1), c(src2, tag2, tag3), c(src1+"\n"+src2))
+		p, err := FromNotebook("f.ipynb", data, Options{})
+		if err != nil {
+			if _, ok := diag.AsList(err); !ok {
+				t.Fatalf("error %T is not a diagnostic: %v", err, err)
+			}
+			return
+		}
+		for _, s := range p.Steps {
+			for _, v := range s.Ins {
+				if s.Producers[v] == "" {
+					t.Fatalf("step %s loads %s from no step", s.Name, v)
+				}
+			}
+		}
+	})
+}

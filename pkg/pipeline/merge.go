@@ -36,6 +36,16 @@ type draftStep struct {
 func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 	m := &merged{}
 	byName := map[string]*draftStep{}
+	// firstCell is where each step name first appears, to tell a prev:
+	// that points forward from one that names nothing.
+	firstCell := map[string]int{}
+	for _, c := range nb.Cells {
+		if c.Tags.Role == notebook.RoleStep {
+			if _, ok := firstCell[c.Tags.Step]; !ok {
+				firstCell[c.Tags.Step] = c.Index
+			}
+		}
+	}
 	// last is the role (a special tag or a step) untagged cells merge into.
 	var last struct {
 		role notebook.Role
@@ -106,8 +116,11 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 				s = &draftStep{name: t.Step, cell: c.Index, config: t.Config, cells: []sourceCell{sc}}
 				for _, p := range t.Prev {
 					if _, ok := byName[p]; !ok {
-						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Index, Tag: "prev:" + p,
-							Message: fmt.Sprintf("prev:%s names no earlier step (step %s does not exist; it was defined as previous step of %s); %s", p, p, t.Step, stepsSoFar(m.steps, p))})
+						msg := fmt.Sprintf("prev:%s names no earlier step (step %s does not exist; it was defined as previous step of %s); %s", p, p, t.Step, stepsSoFar(m.steps, p))
+						if later, ok := firstCell[p]; ok && later > c.Index {
+							msg = fmt.Sprintf("prev:%s names no earlier step (step %s does not exist yet; it was defined as previous step of %s): step %s starts later, at cell %d; prev: must name a step from an earlier cell", p, p, t.Step, p, later)
+						}
+						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Index, Tag: "prev:" + p, Message: msg})
 						continue
 					}
 					if p == t.Step {
