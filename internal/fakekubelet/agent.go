@@ -29,6 +29,11 @@ type Options struct {
 	// Prefixes are the pod paths mapped into the pod's folder; default
 	// []string{"/home/jovyan"}.
 	Prefixes []string
+	// PATH are pod directories searched for commands before the host's
+	// PATH, e.g. {"/usr/local/bin"} with "/usr/local/bin" among Prefixes,
+	// so that a binary put in the pod's folder is found by name. Entries
+	// outside the mapped prefixes are used as they are.
+	PATH []string
 	// Logger receives a line per request; default discards.
 	Logger *slog.Logger
 }
@@ -49,6 +54,7 @@ type Exec struct {
 type Agent struct {
 	root     string
 	prefixes []string
+	path     []string
 	log      *slog.Logger
 	srv      *httptest.Server
 	ctx      context.Context
@@ -88,7 +94,7 @@ func Start(opts Options) (*Agent, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &Agent{root: root, prefixes: clean, log: logger, ctx: ctx, cancel: cancel, pods: map[string]*hostedPod{}}
+	a := &Agent{root: root, prefixes: clean, path: opts.PATH, log: logger, ctx: ctx, cancel: cancel, pods: map[string]*hostedPod{}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", a.serveExec)

@@ -25,11 +25,13 @@
 //     In the script of `sh -c SCRIPT` (also bash, dash, ash) every mapped
 //     prefix is replaced by its absolute host path. A command that is itself
 //     a mapped path (/opt/kale/bin/kale with /opt/kale mapped) runs from
-//     the pod's folder; other commands are found on the host's PATH.
+//     the pod's folder; a command given by name is looked up in
+//     Options.PATH (pod directories, e.g. /usr/local/bin when mapped) and
+//     then the host's PATH.
 //   - Other absolute paths (/tmp, /etc, /bin) are the host's. Relative paths
 //     resolve against the pod root, not the image's WORKDIR. Error messages
 //     of commands show rewritten paths ("cat: home/jovyan/missing: ...").
-//   - The environment is the host's PATH, HOME (the mapped /home/jovyan
+//   - The environment is PATH (Options.PATH, then the host's), HOME (the mapped /home/jovyan
 //     when mapped), the container's env from the pod spec for pods hosted
 //     with RunPod or HostPod (literal values and downward-API fields, after
 //     admission webhooks ran; not Secrets, ConfigMaps, $(VAR) or PATH;

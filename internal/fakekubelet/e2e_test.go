@@ -273,6 +273,7 @@ func TestExecSeesTheContainerEnvAndRunsProgramsFromThePodFolder(t *testing.T) {
 	agent, err := fakekubelet.Start(fakekubelet.Options{
 		Root:     t.TempDir(),
 		Prefixes: []string{"/home/jovyan", "/opt/kale", "/var/run/secrets/kubeflow/pipelines"},
+		PATH:     []string{"/opt/kale/bin"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -321,5 +322,15 @@ func TestExecSeesTheContainerEnvAndRunsProgramsFromThePodFolder(t *testing.T) {
 	}
 	if want := ns + "/nb-0 nb=nb secret=unset http://127.0.0.1:1 submit\ntok-1"; out != want {
 		t.Errorf("output\n got %q\nwant %q", out, want)
+	}
+
+	// By name, through the pod's PATH.
+	out, stderr, err = execute(ctx, env.Config, fallback, ns, "nb-0", "nb", []string{"kale", "by-name"}, nil)
+	if err != nil || !strings.Contains(out, " by-name\n") {
+		t.Errorf("kale by name: %q, %v (stderr %q)", out, err, stderr)
+	}
+	_, _, err = execute(ctx, env.Config, fallback, ns, "nb-0", "nb", []string{"no-such-tool"}, nil)
+	if err == nil || !strings.Contains(err.Error(), `"no-such-tool": executable file not found`) {
+		t.Errorf("missing command: err = %v", err)
 	}
 }

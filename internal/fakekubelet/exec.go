@@ -37,9 +37,17 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ types.UID, c
 
 	root := a.PodRoot(e.namespace, e.pod)
 	args := a.rewrite(root, cmd)
+	environ := e.environ(root, container, a.hosted(e.namespace, e.pod))
 	c := exec.CommandContext(ctx, args[0], args[1:]...)
+	if !strings.Contains(args[0], "/") {
+		// exec.Command looks names up in this process's PATH; use the pod's.
+		if p, err := lookPath(args[0], environ); err == nil {
+			c.Path = p
+			c.Err = nil
+		}
+	}
 	c.Dir = root
-	c.Env = e.environ(root, container, a.hosted(e.namespace, e.pod))
+	c.Env = environ
 	if in != nil {
 		c.Stdin = in
 	}
@@ -68,7 +76,14 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ types.UID, c
 // pod spec (HostPod) and the FAKEKUBELET_* variables, later entries
 // winning. Values that are mapped pod paths become host paths.
 func (e *executor) environ(root, container string, hp *hostedPod) []string {
-	env := []string{"PATH=" + os.Getenv("PATH")}
+	var dirs []string
+	for _, d := range e.agent.path {
+		if rel, ok := e.agent.mapPath(d); ok {
+			d = filepath.Join(root, filepath.FromSlash(rel))
+		}
+		dirs = append(dirs, d)
+	}
+	env := []string{"PATH=" + strings.Join(append(dirs, os.Getenv("PATH")), string(os.PathListSeparator))}
 	if rel, ok := e.agent.mapPath("/home/jovyan"); ok {
 		env = append(env, "HOME="+filepath.Join(root, filepath.FromSlash(rel)))
 	}
@@ -151,4 +166,21 @@ func (a *Agent) rewrite(root string, cmd []string) []string {
 		}
 	}
 	return out
+}
+
+// lookPath finds an executable in the PATH of env.
+func lookPath(name string, env []string) (string, error) {
+	var pathVar string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathVar = v
+		}
+	}
+	for _, dir := range filepath.SplitList(pathVar) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
 }
