@@ -522,3 +522,22 @@ func BenchmarkReadFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadFileSmall is the fixed cost of one read: a 1 KB notebook.
+func BenchmarkReadFileSmall(b *testing.B) {
+	testenv.Require(b, env)
+	c := newCluster(b)
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("x"), 1024)
+	c.write(b, podName, "/home/jovyan/small.ipynb", data)
+	p, err := c.src.Resolve(ctx, podsource.Ref{Namespace: c.ns, Pod: podName})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if got, err := c.src.ReadFile(ctx, p, "/home/jovyan/small.ipynb", 10<<20); err != nil || len(got) != len(data) {
+			b.Fatalf("read %d bytes, %v", len(got), err)
+		}
+	}
+}
