@@ -1,6 +1,7 @@
 package local
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -241,4 +242,54 @@ func compact(s []string) []string {
 		}
 	}
 	return out
+}
+
+// ParseParameters converts NAME=VALUE text (from --param flags) into typed
+// values for Options.Parameters, checked against the pipeline's parameter
+// types: integers, numbers, true/false, JSON for lists and structs, and
+// strings as given (quotes and newlines included).
+func ParseParameters(spec *pipelinespec.PipelineSpec, texts map[string]string) (map[string]any, error) {
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	defs := spec.GetRoot().GetInputDefinitions().GetParameters()
+	out := map[string]any{}
+	var errs []string
+	for _, name := range sortedKeys(texts) {
+		def, ok := defs[name]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("--param %s: the pipeline has no such parameter (it has: %s)", name, strings.Join(sortedKeys(defs), ", ")))
+			continue
+		}
+		v, err := parseParam(texts[name], def.GetParameterType())
+		if err == nil && def.GetParameterType() == pipelinespec.ParameterType_NUMBER_INTEGER {
+			f := v.GetNumberValue()
+			if f != float64(int64(f)) {
+				err = fmt.Errorf("%q is not a whole number", texts[name])
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, typeName(def.GetParameterType())))
+			continue
+		}
+		out[name] = v.AsInterface()
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+func typeName(t pipelinespec.ParameterType_ParameterTypeEnum) string {
+	switch t {
+	case pipelinespec.ParameterType_NUMBER_INTEGER:
+		return "an int"
+	case pipelinespec.ParameterType_NUMBER_DOUBLE:
+		return "a float"
+	case pipelinespec.ParameterType_BOOLEAN:
+		return "a bool"
+	case pipelinespec.ParameterType_STRING:
+		return "a str"
+	}
+	return strings.ToLower(t.String())
 }
