@@ -118,3 +118,36 @@ func BenchmarkAnalyze(b *testing.B) {
 		})
 	}
 }
+
+// Analyze keeps no shared mutable state: concurrent calls give the same
+// results as sequential ones (run with -race to check the memory model too).
+func TestAnalyzeConcurrently(t *testing.T) {
+	var srcs []string
+	for _, nb := range loadCorpus(t) {
+		srcs = append(srcs, strings.Join(nb.Cells, "\n"))
+	}
+	want := make([]*Result, len(srcs))
+	for i, s := range srcs {
+		want[i], _ = Analyze(s)
+	}
+	errs := make(chan string, len(srcs)*4)
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, s := range srcs {
+				got, _ := Analyze(s)
+				if (got == nil) != (want[i] == nil) || got != nil && !slices.Equal(got.Undefined, want[i].Undefined) {
+					errs <- s[:min(len(s), 40)]
+				}
+			}
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent Analyze differs for source starting %q", e)
+	}
+}

@@ -14,6 +14,7 @@ import (
 //	!pip install {pkg}      ->  (pkg,)        IPython expands {pkg} from Python
 //	files = !ls             ->  files = ...   the line binds files
 //	%time fit(x)            ->  pass ;fit(x)  %time/%timeit run Python code
+//	%%capture out           ->  out = ...     the cell binds out
 //	%%bash (cell magic)     ->  every line of the cell blanked
 //
 // Only lines where a Python statement could start are considered: lines
@@ -31,6 +32,7 @@ var (
 	// %time expr / %timeit expr without options: the rest is Python code.
 	timeMagicRe = regexp.MustCompile(`^(\s*)%(time|timeit|prun)\s+([^-\s].*)$`)
 	cellMagicRe = regexp.MustCompile(`^\s*%%\s*([\w.-]*)`)
+	identRe     = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 )
 
 // pythonBodyCellMagics run their cell body as Python in the user namespace,
@@ -128,6 +130,14 @@ func replaceIPythonLine(line string) (string, ipythonKind) {
 	case trimmed == "":
 		return "", notIPython
 	case strings.HasPrefix(trimmed, "%%"):
+		// %%capture [options] name binds name to the captured output.
+		if f := strings.Fields(trimmed); f[0] == "%%capture" {
+			for _, arg := range f[1:] {
+				if !strings.HasPrefix(arg, "-") && identRe.MatchString(arg) {
+					return indent + arg + " = ...", cellMagic
+				}
+			}
+		}
 		return indent + "pass", cellMagic
 	case strings.HasPrefix(trimmed, "%"):
 		if m := timeMagicRe.FindStringSubmatch(line); m != nil {

@@ -28,6 +28,7 @@ func TestIPythonLines(t *testing.T) {
 		{name: "help suffix and prefix", src: "np.array?\n??len\nobj??\nnp.*load*?\nx = 1\n", lines: []int{1, 2, 3, 4}, defined: []string{"x"}},
 		{name: "question mark in a comment is Python", src: "x = 1  # why?\n", defined: []string{"x"}},
 		{name: "python cell magic keeps its body", src: "%%time\ny = compute(x)\n", lines: []int{1}, undefined: []string{"compute", "x"}, defined: []string{"y"}},
+		{name: "capture cell magic binds its name and keeps the body", src: "%%capture --no-stderr out\nrun(x)\nprint(out)\n", lines: []int{1}, undefined: []string{"run", "x"}, defined: []string{"out"}},
 		{name: "other cell magic blanks the whole cell", src: "%%bash\nfor f in *.csv; do\n  echo $f\ndone\n", lines: []int{1, 2, 3, 4}},
 		{name: "writefile cell body is not Python", src: "%%writefile app.py\nimport os\nprint(os.getcwd()\n", lines: []int{1, 2, 3}},
 		{name: "magic continued with a backslash", src: "!pip install a \\\n    b\nx = 1\n", lines: []int{1, 2}, defined: []string{"x"}},

@@ -60,10 +60,13 @@ func (s *scope) isGlobal(name string) bool {
 }
 
 type deferred struct {
-	def    *node // function_definition or lambda
+	def    *node // function_definition, lambda, type alias or annotation
 	parent *scope
 	cond   int
 	owner  int
+	// inPlace: read def as an expression in parent (a postponed
+	// annotation) instead of running a new function scope.
+	inPlace bool
 }
 
 type binder struct {
@@ -71,6 +74,10 @@ type binder struct {
 	module    *scope
 	queue     []deferred
 	cond      int // nesting depth of if/while/conditional expression/match
+	// handlers: for each enclosing try body, the exception names its
+	// handlers catch; a NameError handler silences undefined names.
+	handlers          [][]string
+	futureAnnotations bool
 	undefined map[string]int
 	defined   map[string]struct{}
 	imported  map[string]struct{}
@@ -109,10 +116,25 @@ func (b *binder) load(name string, n *node, s *scope) {
 	if s.owner >= 0 && (found && at == b.module || !found && !isBuiltin(name)) {
 		b.freeVars[s.owner][name] = struct{}{}
 	}
-	if found || isBuiltin(name) || starred {
+	if found || isBuiltin(name) || starred || b.nameErrorHandled() {
 		return
 	}
 	b.markUndefined(name, n)
+}
+
+// nameErrorHandled reports whether the innermost try body being walked has
+// an `except NameError` handler (pyflakes: the code expects the name to be
+// missing).
+func (b *binder) nameErrorHandled() bool {
+	if len(b.handlers) == 0 {
+		return false
+	}
+	for _, h := range b.handlers[len(b.handlers)-1] {
+		if h == "NameError" {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *binder) markUndefined(name string, n *node) {
@@ -210,7 +232,14 @@ func (b *binder) stmt(n *node, s *scope) {
 				b.expr(c, s)
 			}
 		}
-	case "import_statement", "future_import_statement":
+	case "import_statement":
+		b.importNames(n, s)
+	case "future_import_statement":
+		for _, c := range n.childrenByField("name") {
+			if b.p.text(c) == "annotations" {
+				b.futureAnnotations = true
+			}
+		}
 		b.importNames(n, s)
 	case "import_from_statement":
 		b.importFrom(n, s)
@@ -272,7 +301,9 @@ func (b *binder) stmt(n *node, s *scope) {
 		for _, c := range n.children {
 			switch c.kind {
 			case "block":
+				b.handlers = append(b.handlers, b.handlerNames(n))
 				b.block(c, s)
+				b.handlers = b.handlers[:len(b.handlers)-1]
 			case "except_clause", "except_group_clause":
 				b.except(c, s)
 			case "else_clause", "finally_clause":
@@ -360,7 +391,7 @@ func (b *binder) blockOf(n *node, s *scope) {
 
 func (b *binder) assignment(n *node, s *scope) {
 	if t := n.child("type"); t != nil {
-		b.expr(t, s)
+		b.annotation(t, s)
 	}
 	right := n.child("right")
 	if right == nil {
@@ -467,6 +498,45 @@ func (b *binder) bindImport(name string, s *scope) {
 	if s == b.module {
 		b.imported[name] = struct{}{}
 	}
+}
+
+// handlerNames lists the exception names a try statement's handlers catch
+// (the last part of dotted names).
+func (b *binder) handlerNames(try *node) []string {
+	var names []string
+	var add func(n *node)
+	add = func(n *node) {
+		switch n.kind {
+		case "identifier":
+			names = append(names, b.name(n))
+		case "attribute":
+			if a := n.child("attribute"); a != nil {
+				names = append(names, b.name(a))
+			}
+		case "tuple", "parenthesized_expression":
+			for _, c := range n.children {
+				if c.named {
+					add(c)
+				}
+			}
+		case "as_pattern":
+			if len(n.children) > 0 {
+				add(n.children[0])
+			}
+		}
+	}
+	for _, c := range try.children {
+		if c.kind != "except_clause" && c.kind != "except_group_clause" {
+			continue
+		}
+		for _, cc := range c.children {
+			if cc.named && cc.kind != "block" && cc.kind != "comment" {
+				add(cc)
+				break
+			}
+		}
+	}
+	return names
 }
 
 func (b *binder) except(n *node, s *scope) {
@@ -604,7 +674,7 @@ func (b *binder) functionDef(n, outer *node, decorators []*node, s *scope) {
 		b.paramDefaults(params, s, inner)
 	}
 	if rt := n.child("return_type"); rt != nil {
-		b.expr(rt, inner)
+		b.annotation(rt, inner)
 	}
 	if name := n.child("name"); name != nil {
 		b.bind(b.name(name), s)
@@ -632,10 +702,10 @@ func (b *binder) paramDefaults(params *node, s, ann *scope) {
 		case "default_parameter":
 			b.expr(p.child("value"), s)
 		case "typed_default_parameter":
-			b.expr(p.child("type"), ann)
+			b.annotation(p.child("type"), ann)
 			b.expr(p.child("value"), s)
 		case "typed_parameter":
-			b.expr(p.child("type"), ann)
+			b.annotation(p.child("type"), ann)
 		}
 	}
 }
@@ -667,10 +737,14 @@ func (b *binder) bindParam(p *node, fs *scope) {
 }
 
 func (b *binder) runFunction(d deferred) {
+	saved, savedHandlers := b.cond, b.handlers
+	b.cond, b.handlers = d.cond, nil
+	defer func() { b.cond, b.handlers = saved, savedHandlers }()
+	if d.inPlace {
+		b.expr(d.def, d.parent)
+		return
+	}
 	fs := newScope(functionScope, d.parent, d.owner)
-	saved := b.cond
-	b.cond = d.cond
-	defer func() { b.cond = saved }()
 	switch d.def.kind {
 	case "type_alias_statement":
 		b.expr(d.def.child("right"), fs)
@@ -801,6 +875,19 @@ func identifiers(n *node) []*node {
 		}
 	}
 	return out
+}
+
+// annotation reads an annotation now, or after the module when
+// `from __future__ import annotations` postpones evaluation (pyflakes).
+func (b *binder) annotation(n *node, s *scope) {
+	if n == nil {
+		return
+	}
+	if b.futureAnnotations {
+		b.queue = append(b.queue, deferred{def: n, parent: s, cond: b.cond, owner: s.owner, inPlace: true})
+		return
+	}
+	b.expr(n, s)
 }
 
 // ---- expressions ----

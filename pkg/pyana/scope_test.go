@@ -91,6 +91,10 @@ var scopingCases = []scopingCase{
 	{name: "class defined inside a function is local", src: "def f():\n    class K:\n        pass\n    return K()\n", symtable: true},
 	{name: "function in a class body reads module names, not class names", src: "z = 1\nclass C:\n    z = 2\n    def m(self):\n        return z\n", symtable: true},
 	{name: "yield and return values are read", src: "def g():\n    yield a\n    yield from b\n    return c\n", undefined: []string{"a", "b", "c"}, symtable: true},
+	{name: "postponed annotations may name classes defined later", src: "from __future__ import annotations\ndef f(x: Later) -> Later:\n    pass\ny: Later = 1\nclass Later:\n    pass\n"},
+	{name: "without postponed annotations a later class is undefined", src: "def f(x: Later):\n    pass\nclass Later:\n    pass\n", undefined: []string{"Later"}},
+	{name: "a NameError handler silences undefined names in its try body", src: "try:\n    unicode\nexcept NameError:\n    unicode = str\n"},
+	{name: "other handlers do not silence undefined names", src: "try:\n    unicode\nexcept (ImportError, ValueError):\n    pass\n", undefined: []string{"unicode"}},
 	{name: "raise and assert read their operands", src: "assert ok, msg\nraise Err from cause\n", undefined: []string{"Err", "cause", "msg", "ok"}, symtable: true},
 }
 
