@@ -70,22 +70,22 @@ type deferred struct {
 }
 
 type binder struct {
-	p         *parsed
-	module    *scope
-	queue     []deferred
-	cond      int // nesting depth of if/while/conditional expression/match
+	p      *parsed
+	module *scope
+	queue  []deferred
+	cond   int // nesting depth of if/while/conditional expression/match
 	// handlers: for each enclosing try body, the exception names its
 	// handlers catch; a NameError handler silences undefined names.
 	handlers          [][]string
 	futureAnnotations bool
-	undefined map[string]int
-	defined   map[string]struct{}
-	imported  map[string]struct{}
-	stars     []string
-	functions []Function
-	funcNodes []*node // the function_definition node of each Function
-	funcOuter []*node // the decorated_definition around it, or the def
-	freeVars  []map[string]struct{}
+	undefined         map[string]int
+	defined           map[string]struct{}
+	imported          map[string]struct{}
+	stars             []string
+	functions         []Function
+	funcNodes         []*node // the function_definition node of each Function
+	funcOuter         []*node // the decorated_definition around it, or the def
+	freeVars          []map[string]struct{}
 }
 
 func newBinder(p *parsed) *binder {
