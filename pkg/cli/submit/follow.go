@@ -82,10 +82,17 @@ type lineView struct {
 
 func (l *lineView) update(r *kfp.Run) {
 	now := time.Now().Format("15:04:05")
-	if r.State != l.run {
-		l.run = r.State
-		fmt.Fprintf(l.w, "%s run %s\n", now, r.State)
+	runLine := func() {
+		if r.State != l.run {
+			l.run = r.State
+			fmt.Fprintf(l.w, "%s run %s\n", now, r.State)
+		}
 	}
+	// The run starts before its tasks and ends after them.
+	if !r.State.Terminal() {
+		runLine()
+	}
+	defer runLine()
 	for _, t := range r.Tasks() {
 		key := t.TaskID + "/" + t.DisplayName
 		if l.tasks[key] == t.State {

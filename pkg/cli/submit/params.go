@@ -24,15 +24,19 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	texts, err := ParseParams(flags)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(texts))
+	for k := range texts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	out := map[string]any{}
 	var errs []string
-	for _, kv := range flags {
-		name, text, ok := strings.Cut(kv, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			errs = append(errs, fmt.Sprintf("--param %q: want NAME=VALUE", kv))
-			continue
-		}
+	for _, name := range keys {
+		text := texts[name]
 		p, found := declared[name]
 		if !found {
 			if p, found = declared[strings.ToLower(name)]; found {
@@ -53,6 +57,34 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 			continue
 		}
 		out[name] = v
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+// ParseParams turns repeated NAME=VALUE flags into a map. The value is
+// everything after the first "=", kept as is; a name given twice is an
+// error. Every problem is reported, not only the first.
+func ParseParams(flags []string) (map[string]string, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	var errs []string
+	for _, kv := range flags {
+		name, value, ok := strings.Cut(kv, "=")
+		name = strings.TrimSpace(name)
+		_, dup := out[name]
+		switch {
+		case !ok || name == "":
+			errs = append(errs, fmt.Sprintf("--param %q: want NAME=VALUE", kv))
+		case dup:
+			errs = append(errs, fmt.Sprintf("--param %s: given twice", name))
+		default:
+			out[name] = value
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
