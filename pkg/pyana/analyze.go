@@ -1,11 +1,3 @@
-// Package pyana is the static analysis of notebook Python code that Kale's
-// dependency detection needs. Analyze takes one block of Python source (a
-// cell, or a step's joined cells), parses it with tree-sitter after blanking
-// IPython syntax, and returns the names the block reads without defining
-// (pyflakes' "undefined name", Python 3.12 scoping), the names it mentions at
-// module level (Kale's marshal candidates), its top-level functions with their
-// free variables, and the names it calls. It has no I/O and no state: every
-// call builds and closes its own parser.
 package pyana
 
 import (

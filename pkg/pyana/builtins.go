@@ -49,13 +49,15 @@ var notebookNames = map[string]struct{}{
 	"display": {}, "get_ipython": {},
 }
 
-// moduleNames are the dunders every module namespace has. pyflakes adds
+// moduleNames are the dunders every module namespace has (and WindowsError). pyflakes adds
 // __file__, __builtins__ and __annotations__ to the builtins for the same
 // reason; __name__, __doc__, __spec__, __loader__ and __package__ are in
 // dir(builtins) already but belong here too.
 var moduleNames = map[string]struct{}{
 	"__name__": {}, "__file__": {}, "__doc__": {}, "__builtins__": {}, "__spec__": {},
 	"__loader__": {}, "__package__": {}, "__annotations__": {}, "__cached__": {},
+	// pyflakes counts WindowsError as a builtin on every platform.
+	"WindowsError": {},
 }
 
 // isBuiltin reports whether name is always defined in notebook code.

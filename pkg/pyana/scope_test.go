@@ -95,6 +95,7 @@ var scopingCases = []scopingCase{
 	{name: "without postponed annotations a later class is undefined", src: "def f(x: Later):\n    pass\nclass Later:\n    pass\n", undefined: []string{"Later"}},
 	{name: "a NameError handler silences undefined names in its try body", src: "try:\n    unicode\nexcept NameError:\n    unicode = str\n"},
 	{name: "other handlers do not silence undefined names", src: "try:\n    unicode\nexcept (ImportError, ValueError):\n    pass\n", undefined: []string{"unicode"}},
+	{name: "top-level await works as in IPython", src: "x = await fetch()\nasync def g():\n    return [await z async for z in q]\n", undefined: []string{"fetch", "q"}},
 	{name: "raise and assert read their operands", src: "assert ok, msg\nraise Err from cause\n", undefined: []string{"Err", "cause", "msg", "ok"}, symtable: true},
 }
 

@@ -24,7 +24,7 @@ import sys
 
 ALWAYS = set(dir(builtins)) | {
     "__file__", "__builtins__", "__annotations__", "__cached__",
-    "display", "get_ipython",
+    "display", "get_ipython", "WindowsError",
 }
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

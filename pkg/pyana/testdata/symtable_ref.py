@@ -14,7 +14,7 @@ import sys
 
 ALWAYS = set(dir(builtins)) | {
     "__file__", "__builtins__", "__annotations__", "__cached__",
-    "display", "get_ipython",
+    "display", "get_ipython", "WindowsError",
 }
 
 
