@@ -19,6 +19,16 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-kale ./cmd/kubectl-kale
 
+# Builds kale, compiles the bundled example notebook into KFP IR and runs it
+# on this machine (python3 standard library only), printing each step, the
+# metrics and where the logs are.
+DEMO_DIR ?= $(BIN)/demo
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(BIN)/kubectl-kale compile examples/demo.ipynb -o yaml --output $(DEMO_DIR)/demo.yaml
+	rm -rf $(DEMO_DIR)/run
+	$(BIN)/kubectl-kale run --local examples/demo.ipynb --workdir $(DEMO_DIR)/run
+
 # Builds (once, cached by version outside git) kube-apiserver and etcd.
 control-plane:
 	@hack/control-plane.sh
