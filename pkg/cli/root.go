@@ -14,6 +14,7 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/graph"
+	"github.com/kubeflow-kale/kale/pkg/cli/inject"
 	"github.com/kubeflow-kale/kale/pkg/cli/runs"
 	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
@@ -56,6 +57,7 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.AddCommand(graph.NewCmd(g))
 	root.AddCommand(submit.NewCmd(g))
 	root.AddCommand(runs.NewCmd(g))
+	root.AddCommand(inject.NewCmd(g))
 	return root
 }
 
