@@ -188,6 +188,8 @@ func parseMetadata(raw json.RawMessage) (Metadata, diag.List) {
 		switch {
 		case !isIgnored:
 			warnf("metadata key %q is unknown to kale; ignored", key)
+		case key == "katib_metadata":
+			// The Kale UI always writes it; katib_run says whether it was used.
 		case asksForSomething(v):
 			warnf("metadata %s is ignored: %s", key, why)
 		}

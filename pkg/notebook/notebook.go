@@ -99,7 +99,7 @@ func Parse(name string, data []byte) (*Notebook, error) {
 		return nil, fail("not a Jupyter notebook: nbformat 4 JSON without a \"cells\" list")
 	}
 	nb := &Notebook{Name: name, Format: *raw.NBFormat, FormatMinor: raw.NBFormatMinor}
-	var diags diag.List
+	var diags, legacy diag.List
 	if raw.NBFormatMinor > 5 {
 		diags.Warnf(name, diag.NoCell, 0, "nbformat 4.%d is newer than 4.5, the newest kale knows; reading it as 4.5", raw.NBFormatMinor)
 	}
@@ -126,9 +126,26 @@ func Parse(name string, data []byte) (*Notebook, error) {
 		cell.Tags = parsed
 		for _, d := range tagDiags {
 			d.Notebook, d.Cell = name, i
+			if d.Severity == diag.Warning && strings.HasPrefix(d.Tag, "block:") {
+				legacy = append(legacy, d)
+				continue
+			}
 			diags.Add(d)
 		}
 		nb.Cells = append(nb.Cells, cell)
+	}
+	if len(legacy) > 0 {
+		// One warning for all block: tags, at the first one.
+		d := legacy[0]
+		if len(legacy) > 1 {
+			cells := make([]string, 0, len(legacy)-1)
+			for _, l := range legacy[1:] {
+				cells = append(cells, fmt.Sprint(l.Cell))
+			}
+			d.Message += fmt.Sprintf("; %d more cells use block: tags (cells %s)", len(legacy)-1, strings.Join(cells, ", "))
+		}
+		diags.Add(d)
+		diags.Sort()
 	}
 	md, mdDiags := parseMetadata(raw.Metadata["kubeflow_notebook"])
 	for _, d := range mdDiags {

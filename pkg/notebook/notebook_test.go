@@ -109,6 +109,20 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestBlockTagsGiveOneWarning(t *testing.T) {
+	nb, err := Parse("t.ipynb", nbJSON(t, okMeta, code("", "block:a"), markdown(""), code("", "block:b", "prev:a"), code("", "block:")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := nb.Diagnostics.Warnings()
+	if len(w) != 1 || w[0].Cell != 0 || !strings.HasSuffix(w[0].Message, "; 2 more cells use block: tags (cells 2, 3)") {
+		t.Errorf("warnings %v, want one at cell 0 listing cells 2 and 3", w)
+	}
+	if nb.Cells[1].Tags.Step != "b" || nb.Cells[1].Tags.Prev[0] != "a" || nb.Cells[2].Tags.Role != RoleNone {
+		t.Errorf("cells %+v", nb.Cells)
+	}
+}
+
 func TestParseReportsEveryCellError(t *testing.T) {
 	data := nbJSON(t, okMeta, code("", "step:A"), code("", "step:b", "bogus"), code("", "prev:x"))
 	_, err := Parse("t.ipynb", data)
@@ -141,7 +155,10 @@ func TestMetadata(t *testing.T) {
 		{name: "ignored legacy keys warn only when they ask for something",
 			md: map[string]any{"autosnapshot": true, "katib_run": false, "snapshot_volumes": false, "abs_working_dir": "",
 				"katib_metadata": map[string]any{"maxTrialCount": 12}, "timeout": 30},
-			warns: []string{"autosnapshot is ignored", "katib_metadata is ignored", "timeout is ignored"}},
+			warns: []string{"autosnapshot is ignored", "timeout is ignored"}},
+		{name: "katib_metadata is reported through katib_run",
+			md:    map[string]any{"katib_run": true, "katib_metadata": map[string]any{"maxTrialCount": 12}},
+			warns: []string{"katib_run is ignored: Katib tuning runs are not supported"}},
 		{name: "unknown key is a warning",
 			md:    map[string]any{"shiny": 1},
 			warns: []string{`metadata key "shiny" is unknown`}},

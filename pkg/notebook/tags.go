@@ -219,7 +219,7 @@ func ParseTags(tags []string) (Tags, diag.List) {
 			if kind == "block" {
 				t.Legacy = true
 				diags.Add(diag.Diagnostic{Severity: diag.Warning, Cell: diag.NoCell, Tag: tag,
-					Message: fmt.Sprintf("tag %q is the Kale v0.7 spelling of \"step:%s\"; accepted, but retag the cell with step:%s", tag, rest, rest)})
+					Message: fmt.Sprintf("tag %q is the Kale v0.7 spelling of \"step:%s\"; accepted; retag it step:%s", tag, rest, rest)})
 			}
 			if rest != "" {
 				steps = append(steps, rest)
