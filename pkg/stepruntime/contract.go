@@ -56,6 +56,9 @@ type Block struct {
 type Param struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
+	// Variable is the Python name the value gets in the step when it is not
+	// Name (e.g. an IR input renamed from the notebook's upper-case name).
+	Variable string `json:"variable,omitempty"`
 }
 
 // Metric is a metric the step reports: Name is the KFP metric name, Variable

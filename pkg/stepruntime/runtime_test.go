@@ -363,6 +363,14 @@ print(json.dumps({"LR": [LR, type(LR).__name__], "epochs": [epochs, type(epochs)
 			}
 		})
 	}
+	t.Run("renamed parameter keeps its name in code", func(t *testing.T) {
+		r := run(t, step{spec: Spec{Notebook: "nb.ipynb", Step: "p", Parameters: []Param{{Name: "lr", Type: "float", Variable: "LR"}},
+			Blocks: []Block{block(1, "print(LR * 2)")}}, values: map[string]any{"lr": 0.25}})
+		mustSucceed(t, r)
+		if strings.TrimSpace(r.stdout) != "0.5" {
+			t.Errorf("stdout %q", r.stdout)
+		}
+	})
 	t.Run("wrong type is a clear error", func(t *testing.T) {
 		r := run(t, step{spec: spec, texts: map[string]string{"LR": "fast", "epochs": "3", "name": "x", "flag": "true"}})
 		if r.code == 0 || !strings.Contains(r.stderr, "parameter LR: 'fast' is not a valid float") {
@@ -551,5 +559,16 @@ func TestReport(t *testing.T) {
 func TestProgramHasNoPlaceholders(t *testing.T) {
 	if loc := placeholder.FindStringIndex(Program()); loc != nil {
 		t.Errorf("the step program contains a KFP placeholder %q; the launcher would replace it", Program()[loc[0]:loc[1]])
+	}
+}
+
+// TestProgramIsPython38: the program parses with Python 3.8's grammar, the
+// oldest Python a step image may have.
+func TestProgramIsPython38(t *testing.T) {
+	needPython(t)
+	cmd := exec.Command("python3", "-c", "import ast, sys; ast.parse(sys.stdin.read(), 'kale_step.py', feature_version=(3, 8))")
+	cmd.Stdin = strings.NewReader(Program())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("the step program is not Python 3.8: %v\n%s", err, out)
 	}
 }
