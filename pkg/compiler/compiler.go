@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/kubeflow-kale/kale/pkg/diag"
@@ -375,16 +373,3 @@ func artifactType(schema string) *pipelinespec.ArtifactTypeSchema {
 	}
 }
 
-// toStruct converts a typed message into the google.protobuf.Struct that
-// PipelineSpec.deployment_spec and the platform executors hold.
-func toStruct(m proto.Message) (*structpb.Struct, error) {
-	b, err := protojson.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	st := &structpb.Struct{}
-	if err := protojson.Unmarshal(b, st); err != nil {
-		return nil, err
-	}
-	return st, nil
-}

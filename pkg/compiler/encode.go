@@ -18,34 +18,29 @@ import (
 
 // YAML writes the pipeline spec document, preceded by the comment header the
 // KFP SDK writes, then, when there is a platform spec with at least one
-// platform, "---" and the platform spec document. Keys are sorted, so the bytes are the same on
-// every run.
+// platform, "---" and the platform spec document. Keys are sorted, so the
+// bytes are the same on every run.
 func (r *Result) YAML() ([]byte, error) {
 	if r == nil || r.PipelineSpec == nil {
 		return nil, errors.New("no pipeline spec to write")
 	}
-	spec, err := canonicalJSON(r.PipelineSpec)
+	spec, err := protoTree(r.PipelineSpec)
 	if err != nil {
 		return nil, fmt.Errorf("encoding pipeline spec: %w", err)
 	}
-	doc, err := yaml.JSONToYAML(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encoding pipeline spec as YAML: %w", err)
-	}
 	var b bytes.Buffer
+	// The YAML is about as long as the wire encoding; growing the buffer
+	// step by step would copy megabytes many times over.
+	b.Grow(proto.Size(r.PipelineSpec) + proto.Size(r.PlatformSpec) + 4096)
 	writeHeader(&b, r.PipelineSpec)
-	b.Write(doc)
+	writeYAML(&b, spec)
 	if len(r.PlatformSpec.GetPlatforms()) > 0 {
-		plat, err := canonicalJSON(r.PlatformSpec)
+		plat, err := protoTree(r.PlatformSpec)
 		if err != nil {
 			return nil, fmt.Errorf("encoding platform spec: %w", err)
 		}
-		doc, err := yaml.JSONToYAML(plat)
-		if err != nil {
-			return nil, fmt.Errorf("encoding platform spec as YAML: %w", err)
-		}
 		b.WriteString("---\n")
-		b.Write(doc)
+		writeYAML(&b, plat)
 	}
 	return b.Bytes(), nil
 }
@@ -57,51 +52,46 @@ func (r *Result) JSON() ([]byte, error) {
 	if r == nil || r.PipelineSpec == nil {
 		return nil, errors.New("no pipeline spec to write")
 	}
-	spec, err := canonicalJSON(r.PipelineSpec)
+	out, err := protoTree(r.PipelineSpec)
 	if err != nil {
 		return nil, fmt.Errorf("encoding pipeline spec: %w", err)
 	}
-	out := json.RawMessage(spec)
 	if len(r.PlatformSpec.GetPlatforms()) > 0 {
-		plat, err := canonicalJSON(r.PlatformSpec)
+		plat, err := protoTree(r.PlatformSpec)
 		if err != nil {
 			return nil, fmt.Errorf("encoding platform spec: %w", err)
 		}
-		wrapped, err := json.Marshal(map[string]json.RawMessage{"pipeline_spec": spec, "platform_spec": plat})
-		if err != nil {
-			return nil, err
-		}
-		out = wrapped
+		out = map[string]any{"pipeline_spec": out, "platform_spec": plat}
 	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, out, "", "  "); err != nil {
-		return nil, err
-	}
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	return encodeJSON(out, "  ")
 }
 
-// canonicalJSON marshals m with protojson (whose whitespace is deliberately
-// unstable) and re-encodes it compactly with sorted keys and without HTML
-// escaping. Numbers keep their text.
+// canonicalJSON is the compact JSON of m with sorted keys.
 func canonicalJSON(m proto.Message) ([]byte, error) {
-	raw, err := protojson.Marshal(m)
+	t, err := protoTree(m)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	b, err := encodeJSON(t, "")
+	if err != nil {
 		return nil, err
 	}
+	return bytes.TrimSuffix(b, []byte("\n")), nil
+}
+
+// encodeJSON writes v with sorted keys, without HTML escaping (code is full
+// of < and &), ending in a newline.
+func encodeJSON(v any, indent string) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return b.Bytes(), nil
 }
 
 // writeHeader writes the comment block the KFP SDK puts on top of a
