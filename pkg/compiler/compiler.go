@@ -372,4 +372,3 @@ func artifactType(schema string) *pipelinespec.ArtifactTypeSchema {
 		SchemaVersion: "0.0.1",
 	}
 }
-
