@@ -22,6 +22,9 @@ func FuzzAnalyze(f *testing.F) {
 	for _, tc := range syntaxCases {
 		f.Add(tc.src)
 	}
+	for _, src := range validPython {
+		f.Add(src)
+	}
 	f.Add("%%bash\necho {x}\n")
 	f.Add("x = !ls {d}\n%time y = f(x)\nobj??\n")
 	f.Fuzz(func(t *testing.T, src string) {

@@ -90,3 +90,79 @@ func TestSyntaxErrors(t *testing.T) {
 		}
 	}
 }
+
+// validPython are valid Python 3.12 programs (CPython compiles them); none
+// may be reported as a syntax error.
+var validPython = []string{
+	"@(lambda f: f)\ndef f(): pass\n",
+	"@buttons[0].clicked.connect\ndef g(): pass\n",
+	"with (open('a') as a, open('b') as b):\n    pass\n",
+	"with (yield_ctx()):\n    pass\n",
+	"a[*b]\n",
+	"x = a[1:2, ::3, ...]\n",
+	"return_val = *a, b\n",
+	"for x in *a, *b:\n    pass\n",
+	"d = {**a, 'b': 1}\ns = {*a, *b}\nl = [*a, *b]\n",
+	"def f(a, b=1, /, c=2, *, d, e=3, **kw): pass\n",
+	"class C(B, metaclass=M, **kw): pass\n",
+	"x = 1; y = 2; z = x + y\n",
+	"s = ('abc'\n     'def'\n     f'{x}')\n",
+	"if (x := f()) is not None:\n    pass\n",
+	"assert isinstance(x, int), 'msg'\n",
+	"with a as (b, c):\n    pass\n",
+	"from . import (a, b,)\nfrom .. import c\nfrom .m.n import d as e\n",
+	"try:\n    pass\nexcept (A, B) as e:\n    pass\nelse:\n    pass\nfinally:\n    pass\n",
+	"while x:\n    break\nelse:\n    pass\nfor i in y:\n    continue\nelse:\n    pass\n",
+	"c = a @ b\nc @= b\nx = a not in b and c is not d\n",
+	"f = lambda *a, **k: 0\ng = (lambda: (yield))\n",
+	"n = 1_000 + 0b1010 + 0o17 + 0xFF + 1e-3j + 1.5 + .5\n",
+	"x: list[int] | None = None\ndef f() -> tuple[int, ...]:\n    pass\n",
+	"def gen():\n    x = yield 1\n    y = yield from g()\n    return x, y\n",
+	"def f():\n    global a, b\n    a = b = 1\n",
+	"match x:\n    case 1 | 2 | 3:\n        pass\n    case [1, 2, *_]:\n        pass\n    case {'a': 1, **rest}:\n        pass\n    case Point(x=0, y=0) | Point(x=1):\n        pass\n    case (a, b) if a > b:\n        pass\n    case str() | bytes():\n        pass\n    case -1.5 | 1+2j | None | True:\n        pass\n    case [Point(x=0) as p, *others]:\n        pass\n    case {**kw}:\n        pass\n",
+	"match = {'a': 1}\nmatch['a']\ncase = 3\ntype = 4\nprint(match, case, type)\n",
+	"print(f'{x!r:>10} {y:{w}.{p}f} {z=}')\n",
+	"x = r'\\d+' + b'bytes' + rb'\\x'\n",
+	"ä = 1\nprint(ä)\n",
+	"async def f():\n    async with a as b:\n        pass\n    async for x in y:\n        pass\n    return [x async for x in y]\n",
+	"class A:\n    @property\n    def x(self):\n        return 1\n    @x.setter\n    def x(self, v):\n        pass\n",
+	"del (a), [b], c.d, e[0]\n",
+	"x = [i for i in range(3) if i if i > 0]\n",
+	"def f(a,\n      b):\n    return (a +\n            b)\n",
+	"x = 1 if y else \\\n    2\n",
+	"if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\n",
+	"class C:\n    '''doc'''\n\n    x = 1\n\n\n    def m(self):\n        '''doc'''\n        # comment\n        return self.x\n",
+	"x = {\n    'a': [1, 2,\n          3],\n}\n",
+	"print(*args, sep='', end='\\n', file=sys.stderr)\n",
+	"raise\n",
+	"nonlocal_free = lambda: [y for y in z]\n",
+	"try:\n    pass\nexcept* ValueError:\n    pass\n",
+	"x = not a\ny = -b ** -c\nz = ~d\n",
+	"a, = b\n(c) = d\n[e] = f\n",
+	"def f(*, a): pass\n",
+	"@dataclass(frozen=True)\nclass P:\n    x: int\n    y: int = 0\n",
+	"if True: x = 1; y = 2\n",
+	"for i in range(3): print(i)\n",
+	"while False: pass\n",
+	"x = [\n    1,  # one\n    2,  # two\n]\n",
+	"def f():\n    '''Docstring with quotes ' \" and colon:'''\n    pass\n",
+	"s = '''a\n\nb'''\nt = \"\"\"\n    indented:\n\"\"\"\n",
+	"x = 'a' \\\n    'b'\n",
+	"if x:\n    # only a comment\n    pass\n",
+	"def f():\n    pass\n# trailing comment at col 0\n    # indented comment\n",
+	"type Alias[T] = list[T]\ndef first[T](xs: list[T]) -> T:\n    return xs[0]\nclass Box[T: int]:\n    pass\n",
+}
+
+func TestValidPythonParses(t *testing.T) {
+	for i, src := range validPython {
+		if _, err := Analyze(src); err != nil {
+			t.Errorf("validPython[%d]: %v\n%s", i, err, src)
+		}
+	}
+	// All but the 3.12-only last one compile with the python3 here (3.11+).
+	for i, res := range pythonCompiles(t, validPython[:len(validPython)-1]) {
+		if res != "" {
+			t.Errorf("validPython[%d] is not valid Python: %s", i, res)
+		}
+	}
+}
