@@ -184,6 +184,10 @@ func buildSettings(nb *notebook.Notebook, opts Options, p *Pipeline, diags *diag
 	if md.EnableCaching != nil {
 		p.Caching = *md.EnableCaching
 	}
+	if sc := md.SecurityContext; sc != nil {
+		p.SecurityContext = &SecurityContext{Enabled: sc.Enabled == nil || *sc.Enabled,
+			RunAsUser: sc.RunAsUser, RunAsGroup: sc.RunAsGroup, RunAsNonRoot: sc.RunAsNonRoot}
+	}
 	envNames := map[string]string{}
 	addVol := func(v Volume) {
 		if v.ExposeAsEnv {

@@ -83,6 +83,14 @@ func TestSettings(t *testing.T) {
 			check: func(t *testing.T, p *Pipeline) { eqs(t, p.Experiment, "ui") }, warn: "from the experiment the Kale UI recorded"},
 		{name: "no metadata at all", md: nil, file: "train.ipynb",
 			check: func(t *testing.T, p *Pipeline) { eqs(t, p.Name+"/"+p.Experiment, "train/"+DefaultExperiment) }, warn: "no kubeflow_notebook metadata"},
+		{name: "security context", md: map[string]any{"pipeline_name": "p", "experiment_name": "e",
+			"security_context": map[string]any{"run_as_user": 1000, "run_as_non_root": true}},
+			check: func(t *testing.T, p *Pipeline) {
+				sc := p.SecurityContext
+				if sc == nil || !sc.Enabled || *sc.RunAsUser != 1000 || sc.RunAsGroup != nil || !*sc.RunAsNonRoot {
+					t.Errorf("security context %+v", sc)
+				}
+			}},
 		{name: "invalid pipeline name", md: map[string]any{"pipeline_name": "My_Pipeline", "experiment_name": "e"},
 			err: `pipeline name "My_Pipeline" is invalid: use lowercase letters, digits and -, starting and ending with a letter or digit, at most 124 characters (e.g. my-pipeline)`},
 		{name: "pvc volumes are mounted, others warned about", md: map[string]any{"pipeline_name": "p", "experiment_name": "e",

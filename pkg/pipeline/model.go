@@ -71,6 +71,16 @@ type Volume struct {
 	ReadOnly    bool
 }
 
+// SecurityContext is the pod security context Kale sets on every step
+// (SPEC §3.9). Nil fields keep the compiler's defaults.
+type SecurityContext struct {
+	// Enabled false asks for no security context at all.
+	Enabled      bool
+	RunAsUser    *int64
+	RunAsGroup   *int64
+	RunAsNonRoot *bool
+}
+
 // Step is one pipeline step (one KFP task).
 type Step struct {
 	Name string
@@ -130,6 +140,9 @@ type Pipeline struct {
 	Steps   []*Step
 	Metrics []Metric
 	Volumes []Volume
+	// SecurityContext is the notebook's security_context metadata; nil when
+	// the notebook sets none (the compiler's default applies).
+	SecurityContext *SecurityContext
 	// Diagnostics holds the warnings of every stage (errors stop Build).
 	Diagnostics diag.List
 }
