@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeflow-kale/kale/pkg/cli"
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/legacy"
 )
 
 func main() {
@@ -29,6 +30,9 @@ func run() int {
 	invokedAs := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := cli.NewRootCmd(streams, invokedAs)
+	if invokedAs == "kale" && legacy.Wants(os.Args[1:]) {
+		root = legacy.NewCmd(streams) // Kale's own `kale --nb NOTEBOOK ...`
+	}
 	root.SetArgs(os.Args[1:])
 	err := root.ExecuteContext(ctx)
 	if err == nil {

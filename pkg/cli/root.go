@@ -15,6 +15,7 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/graph"
 	"github.com/kubeflow-kale/kale/pkg/cli/inject"
+	"github.com/kubeflow-kale/kale/pkg/cli/run"
 	"github.com/kubeflow-kale/kale/pkg/cli/runs"
 	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
@@ -57,6 +58,7 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.AddCommand(graph.NewCmd(g))
 	root.AddCommand(submit.NewCmd(g))
 	root.AddCommand(runs.NewCmd(g))
+	root.AddCommand(run.NewCmd(g))
 	root.AddCommand(inject.NewCmd(g))
 	return root
 }
