@@ -64,9 +64,10 @@ type Function struct {
 	Source string
 }
 
-// maxDepth bounds the nesting of the syntax tree; CPython's parser gives up
-// far earlier (about 200 nested brackets).
-const maxDepth = 1000
+// maxDepth bounds the nesting of the syntax tree. CPython gives up earlier:
+// at 200 nested brackets (checkTokens reports those the same way) and at
+// about 3000 chained operators.
+const maxDepth = 3000
 
 // Analyze parses one block of Python source and returns its analysis.
 // IPython lines are replaced before parsing without shifting line numbers and
@@ -129,7 +130,7 @@ func analyze(src string, cellStarts []int) (*Result, error) {
 	p := parse([]byte(code))
 	if p.tooDeep {
 		return nil, &SyntaxError{Line: p.deepLine + 1, Column: 1, Text: lineAt(lines, p.deepLine),
-			Message: fmt.Sprintf("too many nested parentheses or blocks (more than %d levels)", maxDepth)}
+			Message: fmt.Sprintf("expression nested too deeply (more than %d levels)", maxDepth)}
 	}
 	if se := firstSyntaxError(checkTokens(strings.Split(code, "\n")), findSyntaxError(p, lines)); se != nil {
 		se.Text = lineAt(lines, se.Line-1)

@@ -42,7 +42,8 @@ var syntaxCases = []syntaxCase{
 	{name: "error inside a function body", src: "def f():\n    x = 1\n    return x +\n", line: 3, column: 15, message: "invalid syntax", sameLine: true},
 	{name: "null byte", src: "x = 1\x00\n", line: 1, column: 6, message: "null bytes"},
 	{name: "invalid UTF-8", src: "x = '\xff'\n", line: 1, column: 6, message: "not valid UTF-8"},
-	{name: "nesting deeper than the parser allows", src: "x = " + strings.Repeat("(", 1200) + strings.Repeat(")", 1200) + "\n", line: 1, message: "too many nested"},
+	{name: "more nested brackets than CPython allows", src: "x = " + strings.Repeat("(", 1200) + strings.Repeat(")", 1200) + "\n", line: 1, column: 205, message: "too many nested parentheses", sameLine: true},
+	{name: "expression nested deeper than the tree allows", src: "x = " + strings.Repeat("-", 5000) + "1\n", line: 1, message: "nested too deeply"},
 }
 
 func TestSyntaxErrors(t *testing.T) {
@@ -151,6 +152,17 @@ var validPython = []string{
 	"if x:\n    # only a comment\n    pass\n",
 	"def f():\n    pass\n# trailing comment at col 0\n    # indented comment\n",
 	"type Alias[T] = list[T]\ndef first[T](xs: list[T]) -> T:\n    return xs[0]\nclass Box[T: int]:\n    pass\n",
+}
+
+func TestLongOperatorChainParses(t *testing.T) {
+	src := "x = " + strings.Repeat("a + ", 999) + "a\n"
+	r, err := Analyze(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalNames(r.Undefined, []string{"a"}) {
+		t.Errorf("Undefined = %q, want a", r.Undefined)
+	}
 }
 
 func TestValidPythonParses(t *testing.T) {

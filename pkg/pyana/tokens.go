@@ -20,6 +20,9 @@ func checkTokens(lines []string) *SyntaxError {
 	return t.eof()
 }
 
+// maxBrackets is CPython's tokenizer limit on open brackets (MAXLEVEL).
+const maxBrackets = 200
+
 type bracket struct {
 	ch        byte
 	line, col int
@@ -150,6 +153,9 @@ func (t *tokenChecker) line(i int, line string) *SyntaxError {
 				continue
 			}
 		case '(', '[', '{':
+			if len(t.stack) >= maxBrackets {
+				return t.errAt(i, pos, "too many nested parentheses")
+			}
 			t.stack = append(t.stack, bracket{c, i, pos})
 		case ')', ']', '}':
 			if len(t.stack) == 0 {
