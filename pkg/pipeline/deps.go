@@ -155,13 +155,28 @@ func detectDependencies(nbName string, states []*stepState, byName map[string]*s
 			} else {
 				msg += fmt.Sprintf(" (ancestors: %s)", strings.Join(ancestors, ", "))
 			}
-			msg += "; it will fail with NameError at run time unless the name comes from elsewhere"
+			if def := definedBy(v, s, states); def != nil {
+				msg += fmt.Sprintf("; step %s (cell %d) defines it: add prev:%s to cell %d if %s needs it", def.step.Name, def.step.Cell, def.step.Name, s.step.Cell, s.step.Name)
+			} else {
+				msg += "; it will fail with NameError at run time unless the name comes from elsewhere"
+			}
 			if inCell == 0 {
 				cell = s.step.Cell
 			}
 			diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nbName, Cell: cell, Line: inCell, Tag: v, Message: msg})
 		}
 	}
+}
+
+// definedBy returns the first step other than s that binds v at module
+// level, or nil.
+func definedBy(v string, s *stepState, states []*stepState) *stepState {
+	for _, o := range states {
+		if o != s && o.a.defined[v] {
+			return o
+		}
+	}
+	return nil
 }
 
 // addIn records that s loads v from anc.
