@@ -123,8 +123,10 @@ func printSummary(w io.Writer, r *local.Result, d time.Duration) {
 	}
 	fmt.Fprintln(w, "metrics:")
 	names := make([]string, 0, len(r.Metrics))
+	width = 4
 	for k := range r.Metrics {
 		names = append(names, k)
+		width = max(width, len(k))
 	}
 	sort.Strings(names)
 	for _, k := range names {
