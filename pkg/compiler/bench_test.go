@@ -128,3 +128,23 @@ func TestGeneratedNotebookCompiles(t *testing.T) {
 		t.Errorf("s10 depends on %v, want [s5 s9]", got)
 	}
 }
+
+// BenchmarkLoad500Steps reads back the YAML of a 500-step pipeline, as the
+// local runner and submit do.
+func BenchmarkLoad500Steps(b *testing.B) {
+	r, err := Compile(generated(500), Options{DefaultImage: "python:3.12"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	y, err := r.YAML()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(y)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(y); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

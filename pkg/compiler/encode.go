@@ -13,7 +13,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	yamlv3 "gopkg.in/yaml.v3"
-	"sigs.k8s.io/yaml"
 )
 
 // YAML writes the pipeline spec document, preceded by the comment header the
@@ -143,13 +142,9 @@ func Load(data []byte) (*Result, error) {
 	}
 	res := &Result{}
 	strict := protojson.UnmarshalOptions{}
-	for i, doc := range docs {
+	for i, top := range docs {
 		where := fmt.Sprintf("document %d", i+1)
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(doc, &top); err != nil {
-			return nil, fmt.Errorf("%s: not an object: %w", where, err)
-		}
-		pipelineDoc, platformDoc := doc, json.RawMessage(nil)
+		var pipelineDoc, platformDoc json.RawMessage
 		if wrapped, ok := top["pipeline_spec"]; ok {
 			for k := range top {
 				if k != "pipeline_spec" && k != "platform_spec" {
@@ -157,8 +152,16 @@ func Load(data []byte) (*Result, error) {
 				}
 			}
 			pipelineDoc, platformDoc = wrapped, top["platform_spec"]
-		} else if _, ok := top["platforms"]; ok || (i > 0 && len(top) == 0) {
-			pipelineDoc, platformDoc = nil, doc
+		} else {
+			whole, err := json.Marshal(top)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if _, ok := top["platforms"]; ok || (i > 0 && len(top) == 0) {
+				platformDoc = whole
+			} else {
+				pipelineDoc = whole
+			}
 		}
 		if pipelineDoc != nil {
 			if res.PipelineSpec != nil {
@@ -188,24 +191,23 @@ func Load(data []byte) (*Result, error) {
 	return res, nil
 }
 
-// splitDocuments returns the documents of data as JSON. JSON input is one
-// document; YAML input may hold several separated by ---. Empty documents
-// are skipped.
-func splitDocuments(data []byte) ([][]byte, error) {
+// splitDocuments returns the top-level keys of each document, their values
+// as JSON. JSON input is one document; YAML input may hold several
+// separated by ---. Empty documents are skipped.
+func splitDocuments(data []byte) ([]map[string]json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, errors.New("empty input: expected a compiled pipeline (YAML or JSON)")
 	}
 	if trimmed[0] == '{' {
-		if !json.Valid(trimmed) {
-			var v any
-			err := json.Unmarshal(trimmed, &v)
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(trimmed, &top); err != nil {
 			return nil, fmt.Errorf("invalid JSON: %w", err)
 		}
-		return [][]byte{trimmed}, nil
+		return []map[string]json.RawMessage{top}, nil
 	}
 	dec := yamlv3.NewDecoder(bytes.NewReader(trimmed))
-	var docs [][]byte
+	var docs []map[string]json.RawMessage
 	for i := 1; ; i++ {
 		var node yamlv3.Node
 		err := dec.Decode(&node)
@@ -215,21 +217,34 @@ func splitDocuments(data []byte) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: invalid YAML: %w", i, err)
 		}
-		if len(node.Content) == 0 || (node.Content[0].Kind == yamlv3.ScalarNode && node.Content[0].Tag == "!!null") {
+		if len(node.Content) == 0 || (node.Content[0].Kind == yamlv3.ScalarNode && node.Content[0].ShortTag() == "!!null") {
 			continue
 		}
 		if node.Content[0].Kind != yamlv3.MappingNode {
 			return nil, fmt.Errorf("document %d: expected a mapping, found %s", i, kindName(node.Content[0].Kind))
 		}
-		text, err := yamlv3.Marshal(&node)
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i, err)
+		conv := &nodeConverter{}
+		top := map[string]json.RawMessage{}
+		m := node.Content[0]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			key, err := conv.key(m.Content[j])
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %w", i, err)
+			}
+			v, err := conv.value(m.Content[j+1], 0)
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %s: %w", i, key, err)
+			}
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %s: %w", i, key, err)
+			}
+			if _, dup := top[key]; dup {
+				return nil, fmt.Errorf("document %d: key %q appears twice", i, key)
+			}
+			top[key] = raw
 		}
-		j, err := yaml.YAMLToJSON(text)
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", i, err)
-		}
-		docs = append(docs, j)
+		docs = append(docs, top)
 	}
 	if len(docs) == 0 {
 		return nil, errors.New("no YAML document found")
