@@ -254,6 +254,13 @@ func ParseTags(tags []string) (Tags, diag.List) {
 	case len(steps) == 1:
 		t.Role = RoleStep
 		t.Step = steps[0]
+		if r, reserved := reservedSteps[t.Step]; reserved {
+			// Kale reads step:imports as the imports tag (and so on), and
+			// ignores the cell's other tags.
+			diags.Add(diag.Diagnostic{Severity: diag.Warning, Cell: diag.NoCell, Tag: "step:" + t.Step,
+				Message: fmt.Sprintf("step:%s is read as the %s tag, as Kale does (its other tags are ignored); tag the cell %s, or pick another step name", t.Step, t.Step, t.Step)})
+			return Tags{Role: r}, diags
+		}
 	}
 	if t.Role != RoleStep {
 		if len(t.Prev) > 0 {
@@ -270,6 +277,9 @@ func ParseTags(tags []string) (Tags, diag.List) {
 	}
 	return t, diags
 }
+
+// reservedSteps are step names Kale reads as the special tag of that name.
+var reservedSteps = map[string]Role{"skip": RoleSkip, "imports": RoleImports, "functions": RoleFunctions}
 
 var configWhat = map[string]string{
 	"annotation": "Pod annotations", "label": "Pod labels", "limit": "Pod resource limits",
