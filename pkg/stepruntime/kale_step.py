@@ -703,7 +703,8 @@ class Runner(object):
             compile(source, filename, "exec")
         except SyntaxError:
             source = self.transform(source, label)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        lines = [l if l.endswith("\n") else l + "\n" for l in source.splitlines(True)]
+        linecache.cache[filename] = (len(source), None, lines, filename)
         import ast
         tree = ast.parse(source, filename, "exec")
         last = None

@@ -572,3 +572,22 @@ func TestProgramIsPython38(t *testing.T) {
 		t.Errorf("the step program is not Python 3.8: %v\n%s", err, out)
 	}
 }
+
+// TestShellAndMagicsInIPython: the same notebook lines through IPython.
+func TestShellAndMagicsInIPython(t *testing.T) {
+	needPython(t)
+	if !hasIPython() {
+		t.Skip("IPython is not importable")
+	}
+	r := run(t, step{ipython: true, spec: Spec{Notebook: "nb.ipynb", Step: "sh", Blocks: []Block{
+		block(2, "x = 21\nlines = !printf 'a\\nb\\n'\nprint(lines, lines.n == 'a\\nb')"),
+		block(3, "%%bash\necho from bash $((6*7))\n"),
+		block(4, "%env KALE_TEST_VAR=hello\nimport os\nprint(os.environ['KALE_TEST_VAR'])"),
+	}}})
+	mustSucceed(t, r)
+	for _, want := range []string{"['a', 'b'] True\n", "from bash 42\n", "hello\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
