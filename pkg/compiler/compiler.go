@@ -153,6 +153,10 @@ func (c *compilation) compile() *Result {
 		}
 	}
 
+	if sc := p.SecurityContext; sc != nil && sc.Enabled {
+		c.warnOnce(diag.NoCell, "security_context", "security_context",
+			"security_context: the pinned KFP platform spec has no securityContext field, so it is not applied and steps run as their image's user; choose an image whose user suits the cluster's pod security policy")
+	}
 	mnts := c.volumeMounts(p.Volumes)
 	components := map[string]*pipelinespec.ComponentSpec{}
 	executors := map[string]*pipelinespec.PipelineDeploymentConfig_ExecutorSpec{}

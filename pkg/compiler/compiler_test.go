@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -336,6 +337,36 @@ func TestCompileBehaviour(t *testing.T) {
 				}
 				if len(msgs) != 3 {
 					t.Errorf("want 3 warnings, got:\n%s", joined)
+				}
+			},
+		},
+		{
+			name: "a security context the pinned spec cannot carry is a warning",
+			model: func() *pipeline.Pipeline {
+				p := twoStep()
+				uid := int64(1000)
+				p.SecurityContext = &pipeline.SecurityContext{Enabled: true, RunAsUser: &uid}
+				return p
+			},
+			check: func(t *testing.T, r *Result) {
+				if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0].Message, "no securityContext field") {
+					t.Errorf("warnings %v", r.Warnings)
+				}
+				if strings.Contains(fmt.Sprint(r.PlatformSpec), "1000") {
+					t.Error("the security context leaked into the platform spec")
+				}
+			},
+		},
+		{
+			name: "a disabled security context is silent",
+			model: func() *pipeline.Pipeline {
+				p := twoStep()
+				p.SecurityContext = &pipeline.SecurityContext{Enabled: false}
+				return p
+			},
+			check: func(t *testing.T, r *Result) {
+				if len(r.Warnings) != 0 {
+					t.Errorf("warnings %v", r.Warnings)
 				}
 			},
 		},
