@@ -108,8 +108,8 @@ type parsed struct {
 
 func (p *parsed) text(n *node) string { return string(p.src[n.start:n.end]) }
 
-// parse runs tree-sitter on src and copies the tree. The parser, tree and
-// cursor are closed before it returns.
+// parse runs tree-sitter on src and copies the tree. The parser and tree
+// are closed before it returns.
 func parse(src []byte) *parsed {
 	g := loadGrammar()
 	parser := ts.NewParser()
@@ -120,83 +120,67 @@ func parse(src []byte) *parsed {
 	}
 	tree := parser.Parse(src, nil)
 	defer tree.Close()
-	root := tree.RootNode()
-	cur := root.Walk()
-	defer cur.Close()
-	b := builder{g: g, arena: make([]node, 0, root.DescendantCount()), checkMissing: root.HasError()}
-	b.lineStarts = append(b.lineStarts, 0)
-	for i, c := range src {
-		if c == '\n' {
-			b.lineStarts = append(b.lineStarts, i+1)
-		}
-	}
+	flat := flatten(tree.RootNode())
 	p := &parsed{src: src}
-	p.root = b.build(cur, 0)
-	p.tooDeep, p.deepLine = b.tooDeep, b.deepLine
+	p.root, p.tooDeep, p.deepLine = build(g, src, flat)
 	return p
 }
 
-type builder struct {
-	g            *grammar
-	arena        []node
-	lineStarts   []int // byte offset of each line
-	checkMissing bool  // the tree has errors, so MISSING nodes may exist
-	tooDeep      bool
-	deepLine     int
-}
-
-// position converts a byte offset to a 0-based row and byte column, as
-// tree-sitter counts them (only '\n' ends a line).
-func (b *builder) position(off int) (row, col int) {
-	row = sort.SearchInts(b.lineStarts, off+1) - 1
-	if row < 0 {
-		row = 0
-	}
-	return row, off - b.lineStarts[row]
-}
-
-func (b *builder) alloc() *node {
-	if len(b.arena) == cap(b.arena) {
-		b.arena = make([]node, 0, 256)
-	}
-	b.arena = b.arena[:len(b.arena)+1]
-	return &b.arena[len(b.arena)-1]
-}
-
-// build copies the node under the cursor and, recursively, its children.
-func (b *builder) build(cur *ts.TreeCursor, depth int) *node {
-	tn := cur.Node()
-	n := b.alloc()
-	id := tn.KindId()
-	switch {
-	case id == errorSymbol:
-		n.kind, n.named, n.isError = "ERROR", true, true
-	case int(id) < len(b.g.kinds):
-		n.kind, n.named = b.g.kinds[id], b.g.named[id]
-	}
-	if f := cur.FieldId(); f != 0 && int(f) < len(b.g.fields) {
-		n.field = b.g.fields[f]
-	}
-	if b.checkMissing {
-		n.missing = tn.IsMissing()
-	}
-	n.start, n.end = int(tn.StartByte()), int(tn.EndByte())
-	n.line, n.col = b.position(n.start)
-	n.endLine, n.endCol = b.position(n.end)
-	if depth >= maxDepth {
-		if !b.tooDeep {
-			b.tooDeep, b.deepLine = true, n.line
+// build turns the preorder node list into a tree of nodes.
+func build(g *grammar, src []byte, flat []flatNode) (root *node, tooDeep bool, deepLine int) {
+	lineStarts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			lineStarts = append(lineStarts, i+1)
 		}
-		return n
 	}
-	if cur.GotoFirstChild() {
-		for {
-			n.children = append(n.children, b.build(cur, depth+1))
-			if !cur.GotoNextSibling() {
-				break
+	position := func(off int) (row, col int) {
+		row = sort.SearchInts(lineStarts, off+1) - 1
+		if row < 0 {
+			row = 0
+		}
+		return row, off - lineStarts[row]
+	}
+	arena := make([]node, len(flat))
+	var stack []*node // stack[d] is the last node seen at depth d
+	for i := range flat {
+		f := &flat[i]
+		depth := int(f.depth)
+		if depth > maxDepth {
+			if !tooDeep {
+				tooDeep = true
+				deepLine, _ = position(int(f.start))
 			}
+			continue
 		}
-		cur.GotoParent()
+		n := &arena[i]
+		id := uint16(f.symbol)
+		switch {
+		case id == errorSymbol:
+			n.kind, n.named, n.isError = "ERROR", true, true
+		case int(id) < len(g.kinds):
+			n.kind, n.named = g.kinds[id], g.named[id]
+		}
+		if fid := int(f.field); fid != 0 && fid < len(g.fields) {
+			n.field = g.fields[fid]
+		}
+		n.missing = f.missing != 0
+		n.start, n.end = int(f.start), int(f.end)
+		n.line, n.col = position(n.start)
+		n.endLine, n.endCol = position(n.end)
+		if depth == 0 {
+			root = n
+			stack = stack[:0]
+		} else if depth <= len(stack) {
+			parent := stack[depth-1]
+			parent.children = append(parent.children, n)
+		} else {
+			continue // cannot happen in a preorder walk
+		}
+		stack = append(stack[:depth], n)
 	}
-	return n
+	if root == nil {
+		root = &node{kind: "module", named: true}
+	}
+	return root, tooDeep, deepLine
 }
