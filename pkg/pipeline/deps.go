@@ -88,14 +88,17 @@ func detectDependencies(nbName string, states []*stepState, byName map[string]*s
 		}
 		ancestors := orderedAncestors(s.step.Name, byName)
 		calls := slices.Clone(s.a.calls)
-		resolve := func(names []string, from int) []string {
+		// resolve loads each name from the nearest ancestor that mentions it
+		// and returns the names none does. Names the step defines itself,
+		// or already loads, need nothing.
+		resolve := func(names []string) []string {
 			var unresolved []string
 			for _, v := range names {
-				if s.ins[v] {
+				if s.ins[v] || s.a.defined[v] {
 					continue
 				}
 				found := false
-				for _, an := range ancestors[from:] {
+				for _, an := range ancestors {
 					anc := byName[an]
 					if anc.a.mentioned[v] {
 						s.addIn(v, anc)
@@ -129,7 +132,7 @@ func detectDependencies(nbName string, states []*stepState, byName map[string]*s
 			left = rest
 			var callsLeft []string
 			for _, fn := range calls {
-				if _, ok := anc.fnFree[fn]; ok {
+				if _, ok := anc.fnFree[fn]; ok && !s.a.defined[fn] {
 					extra = append(extra, s.carry(anc, fn, byName)...)
 					continue
 				}
@@ -139,7 +142,7 @@ func detectDependencies(nbName string, states []*stepState, byName map[string]*s
 		}
 		// Free variables of functions that travel into this step must be
 		// loaded too; they resolve like any other name, nearest first.
-		unresolvedExtra := resolve(dedupeSorted(extra), 0)
+		unresolvedExtra := resolve(dedupeSorted(extra))
 		for _, v := range append(left, unresolvedExtra...) {
 			if s.ins[v] || s.params[v] {
 				continue
