@@ -1,7 +1,5 @@
 package pyana
 
-import "sort"
-
 // mentioned collects Kale's marshal candidates: every name at module level,
 // not descending into function or class definitions (whose names count).
 func mentioned(p *parsed) []string {
@@ -130,9 +128,7 @@ func calls(p *parsed) []string {
 		}
 	}
 	walk(p.root)
-	out := sortedKeys(set)
-	sort.Strings(out)
-	return out
+	return sortedKeys(set)
 }
 
 // lastExpressionName returns x when the last top-level statement is the bare

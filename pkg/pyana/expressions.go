@@ -72,7 +72,12 @@ func (b *binder) pattern(n *node, s *scope) {
 				continue
 			}
 			if c.field == "key" {
-				b.pattern(c, s)
+				// A key is a literal or a dotted value: never a capture.
+				if c.kind == "dotted_name" {
+					if ids := identifiers(c); len(ids) > 0 {
+						b.load(b.name(ids[0]), ids[0], s)
+					}
+				}
 				continue
 			}
 			b.pattern(c, s)

@@ -58,6 +58,7 @@ var scopingCases = []scopingCase{
 	{name: "exception types are read", src: "try:\n    pass\nexcept (MyError, OSError):\n    pass\n", undefined: []string{"MyError"}, symtable: true},
 	{name: "match capture patterns bind", src: "match p:\n    case [a, *rest]:\n        print(a, rest)\n    case {\"k\": v, **kw}:\n        print(v, kw)\n    case Point(x=px) as pt:\n        print(px, pt)\n", undefined: []string{"Point", "p"}, symtable: true},
 	{name: "match value patterns read dotted names", src: "match p:\n    case Color.RED | Color.GREEN:\n        pass\n    case _:\n        pass\n", undefined: []string{"Color", "p"}, symtable: true},
+	{name: "match mapping keys are values, not captures", src: "match m:\n    case {Keys.A: v}:\n        print(v)\n", undefined: []string{"Keys", "m"}, symtable: true},
 	{name: "match guard reads", src: "match 1:\n    case x if x > lim:\n        pass\n", undefined: []string{"lim"}, symtable: true},
 	{name: "lambda parameters are local and defaults are read outside", src: "f = lambda a, *r, b=c, **k: a + b + d\n", undefined: []string{"c", "d"}, symtable: true},
 	{name: "lambda body sees module names bound later", src: "f = lambda: z\nz = 1\n", symtable: true},
