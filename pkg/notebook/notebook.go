@@ -75,6 +75,7 @@ func Parse(name string, data []byte) (*Notebook, error) {
 	fail := func(format string, args ...any) error {
 		return diag.Diagnostic{Severity: diag.Error, Notebook: name, Cell: diag.NoCell, Message: fmt.Sprintf(format, args...)}
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, fail("the file is empty, not a Jupyter notebook")

@@ -66,6 +66,13 @@ func TestParseCells(t *testing.T) {
 	}
 }
 
+func TestParseByteOrderMark(t *testing.T) {
+	data := append([]byte("\xef\xbb\xbf"), nbJSON(t, okMeta, code("x = 1", "step:a"))...)
+	if nb, err := Parse("t.ipynb", data); err != nil || len(nb.Cells) != 1 {
+		t.Fatalf("got %v, want the notebook read despite the byte order mark", err)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
