@@ -37,7 +37,7 @@ func newClient(t *testing.T, url string, edit ...func(*kfp.Config)) *kfp.Client 
 
 // pkg reads a testdata package and returns its YAML and its documents as
 // JSON (pipeline spec, then platform spec or nil).
-func pkg(t *testing.T, name string) (yml []byte, spec, platform json.RawMessage) {
+func pkg(t testing.TB, name string) (yml []byte, spec, platform json.RawMessage) {
 	t.Helper()
 	yml, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

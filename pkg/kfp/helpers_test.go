@@ -9,7 +9,7 @@ import (
 )
 
 // newServer serves h on loopback for the test's duration.
-func newServer(t *testing.T, h http.Handler) string {
+func newServer(t testing.TB, h http.Handler) string {
 	t.Helper()
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)
