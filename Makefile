@@ -65,3 +65,34 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+# --- kale image, webhook e2e, kind (issue 4) ---
+IMAGE ?= ghcr.io/kubeflow-kale/kale:$(VERSION)
+STATIC_LDFLAGS := $(LDFLAGS) -linkmode external -extldflags "-static"
+
+.PHONY: image webhook e2e-webhook e2e-kind loadgen
+
+webhook:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kale-webhook ./cmd/webhook
+
+# The kale image without a Docker engine: static binaries (kubectl-kale needs
+# cgo for tree-sitter, linked statically so it runs in any notebook image),
+# written as a Docker archive and an OCI image archive by hack/image.
+image:
+	CGO_ENABLED=1 $(GO) build -tags netgo,osusergo -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/image/kubectl-kale ./cmd/kubectl-kale
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/image/kale-webhook ./cmd/webhook
+	$(GO) run ./hack/image -kubectl-kale $(BIN)/image/kubectl-kale -webhook $(BIN)/image/kale-webhook \
+		-tag $(IMAGE) -o $(BIN)/kale-image.tar -oci $(BIN)/kale-image.oci.tar
+
+# Webhook end-to-end tests on a real kube-apiserver + etcd (also part of `make test`).
+e2e-webhook: control-plane
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) test -count=1 -v ./e2e/webhook/
+
+# HTTPS load on the webhook binary vs a do-nothing HTTPS handler (loopback).
+loadgen: webhook
+	$(GO) run ./hack/loadgen -webhook $(BIN)/kale-webhook -c 1,16,64 -d 10s
+
+# The same scenario on a kind cluster with cert-manager; needs Docker, kind
+# and network access (not available on the development machines).
+e2e-kind: image
+	IMAGE=$(IMAGE) $(GO) test -tags kind -count=1 -v -timeout 30m ./e2e/kind/
