@@ -379,6 +379,14 @@ def install_runtime_module():
     sys.modules[RUNTIME_MODULE] = mod
 
 
+def _importable(name):
+    try:
+        import importlib.util
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _try_import(name):
     try:
         return importlib.import_module(name)
@@ -745,8 +753,20 @@ class IPythonRunner(object):
             runner.sink.append(("display", dict(data)))
             return publish(data, metadata=metadata, **kw)
         self.shell.display_pub.publish = record
+        self.label = ""
+        run_line_magic = self.shell.run_line_magic
+
+        def line_magic(name, line, _stack_depth=1):
+            # %matplotlib inline in a notebook must not fail a step whose
+            # image has no matplotlib: it only sets up plotting.
+            if name == "matplotlib" and not _importable("matplotlib"):
+                log("%s: skipped %%matplotlib (matplotlib is not installed in this image)" % runner.label)
+                return None
+            return run_line_magic(name, line, _stack_depth=_stack_depth + 1)
+        self.shell.run_line_magic = line_magic
 
     def run(self, source, filename, label):
+        self.label = label
         number = self.shell.execution_count
         name = self.shell.compile.get_code_name(source, source, number)
         self.labels["<ipython-input-%d-" % number] = label

@@ -580,7 +580,7 @@ func TestShellAndMagicsInIPython(t *testing.T) {
 		t.Skip("IPython is not importable")
 	}
 	r := run(t, step{ipython: true, spec: Spec{Notebook: "nb.ipynb", Step: "sh", Blocks: []Block{
-		block(2, "x = 21\nlines = !printf 'a\\nb\\n'\nprint(lines, lines.n == 'a\\nb')"),
+		block(2, "%matplotlib inline\nx = 21\nlines = !printf 'a\\nb\\n'\nprint(lines, lines.n == 'a\\nb')"),
 		block(3, "%%bash\necho from bash $((6*7))\n"),
 		block(4, "%env KALE_TEST_VAR=hello\nimport os\nprint(os.environ['KALE_TEST_VAR'])"),
 	}}})
@@ -588,6 +588,11 @@ func TestShellAndMagicsInIPython(t *testing.T) {
 	for _, want := range []string{"['a', 'b'] True\n", "from bash 42\n", "hello\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if exec.Command("python3", "-c", "import matplotlib").Run() != nil {
+		if want := "kale: nb.ipynb, cell 2: skipped %matplotlib (matplotlib is not installed in this image)"; !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
 }
