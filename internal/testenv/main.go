@@ -4,13 +4,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Main starts the control plane (unless -short), stores it in *env, runs
@@ -23,6 +26,9 @@ func Main(m *testing.M, opts Options, env **Env) int {
 	if testing.Short() {
 		return m.Run()
 	}
+	// controller-runtime complains, with a stack trace, when nothing
+	// receives its logs; keep its warnings and errors.
+	ctrllog.SetLogger(logr.FromSlogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	// The first run builds the binaries, which takes minutes.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	e, err := Start(ctx, opts)

@@ -1,4 +1,6 @@
-package podsource_test
+// Package nokubeflow_test reads notebooks from a plain Jupyter pod on a
+// cluster without Kubeflow's CRDs.
+package nokubeflow_test
 
 import (
 	"context"
