@@ -385,6 +385,20 @@ func TestCompileBehaviour(t *testing.T) {
 			},
 		},
 		{
+			name: "an upper-case parameter can be overridden in lower case, as Kale names it",
+			model: func() *pipeline.Pipeline {
+				p := twoStep()
+				p.Parameters = append(p.Parameters, pipeline.Parameter{Name: "LR", Type: pipeline.Float, Default: 0.1})
+				return p
+			},
+			opts: Options{ParamOverrides: map[string]string{"lr": "0.5"}},
+			check: func(t *testing.T, r *Result) {
+				if got := r.PipelineSpec.GetRoot().GetInputDefinitions().GetParameters()["LR"].GetDefaultValue().GetNumberValue(); got != 0.5 {
+					t.Errorf("LR default %v, want 0.5", got)
+				}
+			},
+		},
+		{
 			name: "step names that differ only in punctuation get distinct tasks",
 			model: func() *pipeline.Pipeline {
 				return &pipeline.Pipeline{Name: "names", Caching: true, Steps: []*pipeline.Step{{Name: "load_data"}, {Name: "load__data"}, {Name: "_"}}}
@@ -423,6 +437,13 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"the notebook defines no steps"}},
 		{"unknown parameter override", twoStep, Options{ParamOverrides: map[string]string{"m": "1"}},
 			[]string{`nb.ipynb: --param m: the notebook has no pipeline parameter "m" (parameters: n)`}},
+		{"ambiguous case-insensitive override", func() *pipeline.Pipeline {
+			p := twoStep()
+			p.Parameters = append(p.Parameters, pipeline.Parameter{Name: "ab", Type: pipeline.Int, Default: int64(1)},
+				pipeline.Parameter{Name: "AB", Type: pipeline.Int, Default: int64(1)})
+			return p
+		}, Options{ParamOverrides: map[string]string{"Ab": "2"}},
+			[]string{`no pipeline parameter "Ab" (parameters: n, ab, AB)`}},
 		{"override of the wrong type", twoStep, Options{ParamOverrides: map[string]string{"n": "3.5"}},
 			[]string{`--param n: n is a int parameter: "3.5" is not an integer`}},
 		{"every problem at once", twoStep, Options{ParamOverrides: map[string]string{"n": "x", "z": "1"}},

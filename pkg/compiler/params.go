@@ -73,6 +73,21 @@ func applyOverrides(params []pipeline.Parameter, overrides map[string]string, no
 	for _, name := range keys {
 		i, ok := index[name]
 		if !ok {
+			// Kale's pipeline function takes upper-case parameters in lower
+			// case (LR as lr): accept a unique case-insensitive match.
+			match := -1
+			for j, n := range names {
+				if strings.EqualFold(n, name) {
+					if match >= 0 {
+						match = -1
+						break
+					}
+					match = j
+				}
+			}
+			i, ok = match, match >= 0
+		}
+		if !ok {
 			known := "the notebook has no pipeline-parameters cell"
 			if len(names) > 0 {
 				known = "parameters: " + strings.Join(names, ", ")
