@@ -34,23 +34,46 @@ func jsonToYAML(data []byte) ([]byte, error) {
 // writeYAML writes one document: a JSON value as decoded with UseNumber
 // (or built by protoTree).
 func writeYAML(b *bytes.Buffer, v any) {
+	w := &yamlWriter{b: b}
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
 			b.WriteString("{}\n")
 		} else {
-			writeMap(b, x, 0, false)
+			w.writeMap(x, 0, false)
 		}
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]\n")
 		} else {
-			writeList(b, x, 0)
+			w.writeList(x, 0)
 		}
 	default:
-		writeScalar(b, v, 0)
+		w.writeScalar(v, 0)
 		b.WriteByte('\n')
 	}
+}
+
+// yamlWriter writes one document. It remembers which long strings may be
+// literal blocks: the step runtime appears once per executor.
+type yamlWriter struct {
+	b       *bytes.Buffer
+	literal map[string]bool
+}
+
+func (w *yamlWriter) literalSafe(s string) bool {
+	if len(s) < 1024 {
+		return literalSafe(s)
+	}
+	ok, seen := w.literal[s]
+	if !seen {
+		if w.literal == nil {
+			w.literal = map[string]bool{}
+		}
+		ok = literalSafe(s)
+		w.literal[s] = ok
+	}
+	return ok
 }
 
 // maxSimpleKey is the longest key written as an implicit key; quoting can
@@ -69,7 +92,8 @@ func pad(b *bytes.Buffer, n int) {
 
 // writeMap writes the entries of m at indent; inline means the first key
 // continues a "- " already written.
-func writeMap(b *bytes.Buffer, m map[string]any, indent int, inline bool) {
+func (w *yamlWriter) writeMap(m map[string]any, indent int, inline bool) {
+	b := w.b
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -86,15 +110,16 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int, inline bool) {
 			b.WriteByte('\n')
 			pad(b, indent)
 		} else {
-			writeString(b, k, -1)
+			w.writeString(k, -1)
 		}
 		b.WriteByte(':')
-		writeValue(b, m[k], indent)
+		w.writeValue(m[k], indent)
 	}
 }
 
 // writeValue writes the value of a map entry whose key is at indent.
-func writeValue(b *bytes.Buffer, v any, indent int) {
+func (w *yamlWriter) writeValue(v any, indent int) {
+	b := w.b
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
@@ -102,22 +127,23 @@ func writeValue(b *bytes.Buffer, v any, indent int) {
 			return
 		}
 		b.WriteByte('\n')
-		writeMap(b, x, indent+2, false)
+		w.writeMap(x, indent+2, false)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString(" []\n")
 			return
 		}
 		b.WriteByte('\n')
-		writeList(b, x, indent)
+		w.writeList(x, indent)
 	default:
 		b.WriteByte(' ')
-		writeScalar(b, v, indent+2)
+		w.writeScalar(v, indent+2)
 		b.WriteByte('\n')
 	}
 }
 
-func writeList(b *bytes.Buffer, l []any, indent int) {
+func (w *yamlWriter) writeList(l []any, indent int) {
+	b := w.b
 	for _, item := range l {
 		pad(b, indent)
 		b.WriteByte('-')
@@ -128,17 +154,17 @@ func writeList(b *bytes.Buffer, l []any, indent int) {
 				continue
 			}
 			b.WriteByte(' ')
-			writeMap(b, x, indent+2, true)
+			w.writeMap(x, indent+2, true)
 		case []any:
 			if len(x) == 0 {
 				b.WriteString(" []\n")
 				continue
 			}
 			b.WriteByte('\n')
-			writeList(b, x, indent+2)
+			w.writeList(x, indent+2)
 		default:
 			b.WriteByte(' ')
-			writeScalar(b, item, indent+2)
+			w.writeScalar(item, indent+2)
 			b.WriteByte('\n')
 		}
 	}
@@ -146,7 +172,8 @@ func writeList(b *bytes.Buffer, l []any, indent int) {
 
 // writeScalar writes a non-collection value; block is the indentation of a
 // literal block's lines.
-func writeScalar(b *bytes.Buffer, v any, block int) {
+func (w *yamlWriter) writeScalar(v any, block int) {
+	b := w.b
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -159,7 +186,7 @@ func writeScalar(b *bytes.Buffer, v any, block int) {
 	case json.Number:
 		b.WriteString(x.String())
 	case string:
-		writeString(b, x, block)
+		w.writeString(x, block)
 	default:
 		fmt.Fprintf(b, "%v", x)
 	}
@@ -168,11 +195,12 @@ func writeScalar(b *bytes.Buffer, v any, block int) {
 // writeString writes s plain when it cannot be read as anything but that
 // string, as a literal block when it is multi-line code-like text (block >=
 // 0 allows that), else double-quoted.
-func writeString(b *bytes.Buffer, s string, block int) {
+func (w *yamlWriter) writeString(s string, block int) {
+	b := w.b
 	switch {
 	case plainSafe(s):
 		b.WriteString(s)
-	case block >= 0 && literalSafe(s):
+	case block >= 0 && w.literalSafe(s):
 		body := s
 		if strings.HasSuffix(s, "\n") {
 			b.WriteString("|\n")
