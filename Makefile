@@ -68,7 +68,7 @@ clean:
 
 # --- kale image, webhook e2e, kind (issue 4) ---
 IMAGE ?= ghcr.io/kubeflow-kale/kale:$(VERSION)
-STATIC_LDFLAGS := $(LDFLAGS) -linkmode external -extldflags "-static"
+STATIC_LDFLAGS := $(LDFLAGS) -s -w -linkmode external -extldflags "-static"
 
 .PHONY: image webhook e2e-webhook e2e-kind loadgen
 
@@ -80,7 +80,7 @@ webhook:
 # written as a Docker archive and an OCI image archive by hack/image.
 image:
 	CGO_ENABLED=1 $(GO) build -tags netgo,osusergo -ldflags '$(STATIC_LDFLAGS)' -o $(BIN)/image/kubectl-kale ./cmd/kubectl-kale
-	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/image/kale-webhook ./cmd/webhook
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS) -s -w' -o $(BIN)/image/kale-webhook ./cmd/webhook
 	$(GO) run ./hack/image -kubectl-kale $(BIN)/image/kubectl-kale -webhook $(BIN)/image/kale-webhook \
 		-tag $(IMAGE) -o $(BIN)/kale-image.tar -oci $(BIN)/kale-image.oci.tar
 

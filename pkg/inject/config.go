@@ -183,7 +183,7 @@ func (c *Config) setDefaults() {
 	if c.Resources.Limits == nil {
 		c.Resources.Limits = ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("200m"),
-			corev1.ResourceMemory: resource.MustParse("64Mi"),
+			corev1.ResourceMemory: resource.MustParse("128Mi"),
 		}
 	}
 	if c.RunAsUser == 0 {

@@ -18,12 +18,12 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("defaults = %+v", c)
 			}
 		}},
-		{name: "values override defaults", yaml: "image: example.com/kale:v1\nkfp:\n  endpoint: http://kfp:8888\n  tokenExpirationSeconds: 3600\nresources:\n  limits:\n    memory: 128Mi\n",
+		{name: "values override defaults", yaml: "image: example.com/kale:v1\nkfp:\n  endpoint: http://kfp:8888\n  tokenExpirationSeconds: 3600\nresources:\n  limits:\n    memory: 256Mi\n",
 			check: func(t *testing.T, c *Config) {
 				if c.Image != "example.com/kale:v1" || c.KFP.Endpoint != "http://kfp:8888" || c.KFP.TokenExpirationSeconds != 3600 {
 					t.Errorf("config = %+v", c)
 				}
-				if q := c.Resources.Limits["memory"]; q.String() != "128Mi" {
+				if q := c.Resources.Limits["memory"]; q.String() != "256Mi" {
 					t.Errorf("memory limit = %s", q.String())
 				}
 				if q := c.Resources.Requests["cpu"]; q.String() != "10m" {
@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad quantity names the line", yaml: "resources:\n  requests:\n    cpu: lots\n", wantErr: `line 3: resource cpu: "lots" is not a quantity`},
 		{name: "relative mount path", yaml: "binaryMountPath: opt/kale\n", wantErr: `binaryMountPath "opt/kale" must be an absolute path`},
 		{name: "short token expiry", yaml: "kfp:\n  tokenExpirationSeconds: 60\n", wantErr: "below the 600"},
-		{name: "request above limit", yaml: "resources:\n  requests:\n    memory: 1Gi\n", wantErr: "resources.requests.memory 1Gi exceeds the limit 64Mi"},
+		{name: "request above limit", yaml: "resources:\n  requests:\n    memory: 1Gi\n", wantErr: "resources.requests.memory 1Gi exceeds the limit 128Mi"},
 		{name: "not a map", yaml: "- a\n", wantErr: "config:"},
 	}
 	for _, tt := range tests {
