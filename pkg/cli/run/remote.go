@@ -62,6 +62,9 @@ type Notebook struct {
 	// Pod and Source are set when the notebook came from a pod.
 	Pod    *podsource.Pod
 	Source *podsource.Source
+	// Self is set when kale runs inside Pod (a local file in the notebook
+	// pod's terminal); there is no submitting through the pod then.
+	Self bool
 }
 
 // PodRef reports whether the NOTEBOOK argument (with --notebook) names a
@@ -88,7 +91,9 @@ func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg str
 		if err != nil {
 			return nil, fmt.Errorf("read notebook: %w", err)
 		}
-		return &Notebook{Name: arg, Data: data}, nil
+		nb := &Notebook{Name: arg, Data: data}
+		r.ownPod(ctx, g, nb, errOut)
+		return nb, nil
 	}
 	if ref.Namespace == "" {
 		ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
@@ -117,6 +122,38 @@ func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg str
 		return nil, err
 	}
 	return &Notebook{Name: pod.Location(ref.Path), Data: data, Pod: pod, Source: src}, nil
+}
+
+// Environment the kale webhook sets in notebook pods (downward API).
+const (
+	EnvPodName   = "KALE_POD_NAME"
+	EnvNamespace = "KALE_NAMESPACE"
+)
+
+// ownPod: inside a notebook pod (KALE_POD_NAME and KALE_NAMESPACE set by
+// the webhook), a local notebook compiles with the pod's volumes, PodDefault
+// labels and image, as one read from the pod from outside would. Failing to
+// read the pod is only a warning.
+func (r *Remote) ownPod(ctx context.Context, g *clioptions.Global, nb *Notebook, errOut io.Writer) {
+	name, ns := r.Env.Getenv(EnvPodName), r.Env.Getenv(EnvNamespace)
+	if name == "" || ns == "" {
+		return
+	}
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err == nil {
+		var src *podsource.Source
+		if src, err = podsource.New(cfg); err == nil {
+			var pod *podsource.Pod
+			if pod, err = src.Resolve(ctx, podsource.Ref{Namespace: ns, Pod: name, Container: r.Container}); err == nil {
+				for _, w := range pod.Warnings {
+					fmt.Fprintf(errOut, "warning: %s\n", w)
+				}
+				nb.Pod, nb.Self = pod, true
+				return
+			}
+		}
+	}
+	fmt.Fprintf(errOut, "warning: cannot read this notebook pod %s/%s (its volumes and PodDefault labels are not added to the steps): %v\n", ns, name, err)
 }
 
 // FromPod adds what a notebook pod gives the pipeline: its PVC mounts and
@@ -163,9 +200,9 @@ func (r *Remote) Submit(ctx context.Context, g *clioptions.Global, nb *Notebook,
 	streams := g.IOStreams
 	c, cfg, err := r.KFP.Client(r.Env)
 	switch {
-	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && nb.Pod.HasKaleTooling:
+	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self && nb.Pod.HasKaleTooling:
 		return r.submitThroughPod(ctx, g, nb, ir, rf)
-	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil:
+	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self:
 		return fmt.Errorf("%w; pod %s has no kale tooling (the kale webhook did not inject it), so it cannot submit for you", err, nb.Pod)
 	case err != nil:
 		return err

@@ -247,3 +247,30 @@ func TestRunSubmitsThroughThePod(t *testing.T) {
 		t.Errorf("failed run: exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
 	}
 }
+
+// TestRunInsideThePodUsesItsVolumes is `kale run train.ipynb` in the
+// notebook's terminal: a local file, and the pod named by the webhook's
+// KALE_POD_NAME/KALE_NAMESPACE gives the steps its image, volumes and
+// PodDefault labels.
+func TestRunInsideThePodUsesItsVolumes(t *testing.T) {
+	fake, url := kfpfake.Start(t, kfpfake.Options{MultiUser: true, Schedule: kfpfake.Schedule{Pending: time.Hour}})
+	ns, _ := notebookPod(t, "", "")
+	r := kubectlKale(t, cleanEnv("KALE_POD_NAME="+podName, "KALE_NAMESPACE="+ns, "KF_PIPELINES_ENDPOINT="+url),
+		"run", notebook, "--kubeconfig", env.Kubeconfig, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
+	}
+	sub := submitted(t, fake)
+	if sub.Namespace != ns {
+		t.Errorf("run namespace %q, want %q", sub.Namespace, ns)
+	}
+	platform := string(sub.PlatformSpec)
+	for _, want := range []string{`"constant":"datasets"`, `"access-ml-pipeline":"true"`} {
+		if !strings.Contains(platform, want) {
+			t.Errorf("platform spec lacks %s: %s", want, platform)
+		}
+	}
+	if !strings.Contains(string(sub.PipelineSpec), `"image":"`+image+`"`) {
+		t.Errorf("steps do not run on the pod's image")
+	}
+}
