@@ -54,6 +54,11 @@ func (r *runner) runTask(ctx context.Context, t *task, deps map[string]*taskOutp
 		}
 		return res, nil
 	}
+	// A fresh folder: nothing of an earlier run in the same work dir (an old
+	// executor output, artifacts) may leak into this one.
+	if err := os.RemoveAll(f.dir); err != nil {
+		return fail(fmt.Errorf("clearing %s: %w", f.dir, err))
+	}
 	for _, d := range []string{f.dir, f.home, f.tmp, f.marshal, f.outputs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fail(fmt.Errorf("creating %s: %w", d, err))

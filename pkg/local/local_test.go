@@ -184,6 +184,17 @@ func TestOverridesAndErrors(t *testing.T) {
 	if got := readLog(t, res, "a"); got != "n=2.5\n" {
 		t.Errorf("override gave %q", got)
 	}
+	// A second run in the same work dir starts each step from a clean folder.
+	stale := filepath.Join(res.WorkDir, "a", "stale")
+	if err := os.WriteFile(stale, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = Run(context.Background(), spec, nil, Options{WorkDir: res.WorkDir}); err != nil || res.Status != Succeeded {
+		t.Fatalf("%v %v", err, res)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("a file of the earlier run survived in the step's folder")
+	}
 	cases := []struct {
 		name string
 		spec *pipelinespec.PipelineSpec
@@ -193,6 +204,7 @@ func TestOverridesAndErrors(t *testing.T) {
 		{"unknown parameter", spec, Options{Parameters: map[string]any{"m": 1}}, "parameter m: the pipeline has no such parameter (it has: n)"},
 		{"unsupported placeholder", buildSpec(t, nil, shTask{name: "a", script: "true", args: []string{"{{$.inputs.artifacts['x'].metadata}}"}}), Options{}, ""},
 		{"cycle", buildSpec(t, nil, shTask{name: "a", script: "true", deps: []string{"b"}}, shTask{name: "b", script: "true", deps: []string{"a"}}), Options{}, "tasks a, b depend on each other in a cycle"},
+		{"task name that is no folder name", buildSpec(t, nil, shTask{name: "..", script: "true"}), Options{}, `task "..": local runs need task names that can name a folder`},
 		{"missing dependency", buildSpec(t, nil, shTask{name: "a", script: "true", deps: []string{"z"}}), Options{}, "task a depends on z, which is not a task of the root DAG"},
 	}
 	for _, tc := range cases {

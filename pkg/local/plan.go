@@ -109,6 +109,9 @@ func (p *plan) rootParams(root *pipelinespec.ComponentSpec, overrides map[string
 func resolveTask(name string, ts *pipelinespec.PipelineTaskSpec, spec *pipelinespec.PipelineSpec,
 	executors map[string]*pipelinespec.PipelineDeploymentConfig_ExecutorSpec,
 	k8s map[string]*kubernetesplatform.KubernetesExecutorConfig) (*task, error) {
+	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`) {
+		return nil, fmt.Errorf("task %q: local runs need task names that can name a folder", name)
+	}
 	if ts.GetIterator() != nil || ts.GetTriggerPolicy().GetCondition() != "" {
 		return nil, fmt.Errorf("task %s: loops and conditions are not supported by local runs", name)
 	}
