@@ -738,7 +738,15 @@ class IPythonRunner(object):
     """Runs blocks in an IPython InteractiveShell (magics, !cmd, rich output)."""
 
     def __init__(self, shell_cls, ns, labels, sink):
-        self.shell = shell_cls.instance(colors="NoColor")
+        kwargs = {"colors": "NoColor"}
+        try:
+            from traitlets.config import Config
+            config = Config()
+            config.HistoryManager.enabled = False  # no sqlite file in HOME
+            kwargs["config"] = config
+        except ImportError:
+            pass
+        self.shell = shell_cls.instance(**kwargs)
         self.labels = labels
         self.sink = sink
         self.shell.user_ns.update(ns)
