@@ -603,6 +603,28 @@ _MAGIC_LINE = re.compile(r"^(\s*)(?:([A-Za-z_][\w.]*)\s*=\s*)?%(?!%)([A-Za-z_]\w
 _HELP_LINE = re.compile(r"^\s*[\w.]+\?\??\s*$|^\s*\?\??[\w.]+\s*$")
 
 
+class _IPythonShim(object):
+    """What get_ipython() returns without IPython: the calls that IPython's
+    own transformed code (and exported notebooks) make."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.user_ns = runner.ns
+
+    def system(self, cmd):
+        self.runner.shell(cmd)
+
+    def getoutput(self, cmd, split=True):
+        out = self.runner.shell(cmd, capture=True)
+        return out if split else out.n
+
+    def run_line_magic(self, name, line, _stack_depth=1):
+        return self.runner.magic(name, line, where="get_ipython()")
+
+    def run_cell_magic(self, name, line, cell):
+        self.runner.cell_magic("%%" + name + (" " + line if line else "") + "\n" + cell, "get_ipython()")
+
+
 class Runner(object):
     """Runs blocks with exec; handles !cmd, %magic and %%cell magics."""
 
@@ -613,6 +635,8 @@ class Runner(object):
         ns["_kale_sh"] = self.shell
         ns["_kale_magic"] = self.magic
         ns.setdefault("display", self.display)
+        shim = _IPythonShim(self)
+        ns.setdefault("get_ipython", lambda: shim)
 
     def display(self, *objs, **_kw):
         for obj in objs:

@@ -388,9 +388,10 @@ func TestShellAndMagicsWithoutIPython(t *testing.T) {
 		block(2, "%matplotlib inline\nx = 21\n!echo double={x*2} name=$x\nlines = !printf 'a\\nb\\n'\nprint(lines, lines.n == 'a\\nb')\nif True:\n    !echo indented\n"),
 		block(3, "%%bash\necho from bash $((6*7))\n"),
 		block(4, "%env KALE_TEST_VAR=hello\nimport os\nprint(os.environ['KALE_TEST_VAR'])"),
+		block(5, "get_ipython().system('echo via get_ipython')\nprint(get_ipython().getoutput('echo captured'))"),
 	}}})
 	mustSucceed(t, r)
-	for _, want := range []string{"double=42 name=21\n", "['a', 'b'] True\n", "indented\n", "from bash 42\n", "hello\n"} {
+	for _, want := range []string{"via get_ipython\n", "['captured']\n", "double=42 name=21\n", "['a', 'b'] True\n", "indented\n", "from bash 42\n", "hello\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
