@@ -21,6 +21,7 @@ const Path = "/mutate-v1-pod"
 // Handler is the admission.Handler for pods.
 type Handler struct {
 	cfg     *inject.Config
+	cache   *valueCache
 	metrics *Metrics
 	log     *slog.Logger
 }
@@ -30,7 +31,7 @@ func NewHandler(cfg *inject.Config, metrics *Metrics, log *slog.Logger) *Handler
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: cfg, metrics: metrics, log: log}
+	return &Handler{cfg: cfg, cache: newValueCache(cfg), metrics: metrics, log: log}
 }
 
 // Webhook wraps h for an HTTP server: it decodes the AdmissionReview (a
@@ -79,10 +80,13 @@ func (h *Handler) decide(ctx context.Context, req admission.Request) (admission.
 		h.log.DebugContext(ctx, "skipped", "reason", res.SkipReason, "namespace", pod.Namespace, "name", podName(&pod, req))
 		return admission.Allowed(""), OutcomeSkipped, res.SkipReason
 	}
+	patch, err := encodePatch(patchFor(&pod, res.Pod, containerIndex(res.Pod, res.Container), h.cache))
+	if err != nil {
+		return h.failed(ctx, req, "encode", err)
+	}
 	pt := admissionv1.PatchTypeJSONPatch
 	resp := admission.Response{
-		Patches:           patchFor(&pod, res.Pod, containerIndex(res.Pod, res.Container)),
-		AdmissionResponse: admissionv1.AdmissionResponse{Allowed: true, PatchType: &pt},
+		AdmissionResponse: admissionv1.AdmissionResponse{Allowed: true, PatchType: &pt, Patch: patch},
 	}
 	warnings := make([]string, 0, len(res.Conflicts))
 	for _, c := range res.Conflicts {

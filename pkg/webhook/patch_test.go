@@ -22,10 +22,13 @@ func checkPatch(t *testing.T, in *corev1.Pod) {
 	if res.SkipReason != "" {
 		return
 	}
-	ops := patchFor(in, res.Pod, containerIndex(res.Pod, res.Container))
-	raw, err := json.Marshal(ops)
+	ops := patchFor(in, res.Pod, containerIndex(res.Pod, res.Container), newValueCache(testConfig()))
+	raw, err := encodePatch(ops)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !json.Valid(raw) {
+		t.Fatalf("patch is not valid JSON: %s", raw)
 	}
 	p, err := jsonpatch.DecodePatch(raw)
 	if err != nil {
