@@ -76,6 +76,8 @@ func cleanEnv(extra ...string) []string {
 type result struct {
 	out, errOut string
 	code        int
+	// cpu is the process's user plus system time.
+	cpu time.Duration
 }
 
 // kubectlKale runs the binary with args and environment env.
@@ -96,5 +98,5 @@ func kubectlKale(t testing.TB, env []string, args ...string) result {
 		}
 		code = ee.ExitCode()
 	}
-	return result{out.String(), errOut.String(), code}
+	return result{out.String(), errOut.String(), code, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 }
