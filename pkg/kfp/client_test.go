@@ -419,7 +419,7 @@ func TestRetries(t *testing.T) {
 	t.Run("a slow answer times out and the GET is retried", func(t *testing.T) {
 		fake, url := kfpfake.Start(t, kfpfake.Options{})
 		fake.InjectFault(kfpfake.Fault{Method: http.MethodGet, Path: "/healthz", Delay: 2 * time.Second, Times: 1})
-		c := newClient(t, url, func(c *kfp.Config) { c.Timeout = 200 * time.Millisecond })
+		c := newClient(t, url, func(c *kfp.Config) { c.Timeout = 500 * time.Millisecond })
 		if _, err := c.Health(ctx); err != nil {
 			t.Fatal(err)
 		}

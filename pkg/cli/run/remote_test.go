@@ -117,7 +117,7 @@ func TestRunWatch(t *testing.T) {
 		code  int
 		want  []string
 	}{
-		{"succeeded exits 0", kfpfake.Schedule{Pending: 100 * time.Millisecond, Running: 300 * time.Millisecond}, 0,
+		{"succeeded exits 0", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 400 * time.Millisecond}, 0,
 			[]string{"run PENDING", "run RUNNING", "task load-step RUNNING", "task train-step SUCCEEDED", "run SUCCEEDED"}},
 		{"failed exits 2", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "load"}, submit.ExitRunNotSucceeded,
 			[]string{"task load-step FAILED", "run FAILED"}},

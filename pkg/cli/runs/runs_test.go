@@ -144,7 +144,7 @@ func TestWatch(t *testing.T) {
 		code  int
 		want  []string
 	}{
-		{"success", kfpfake.Schedule{Pending: 100 * time.Millisecond, Running: 200 * time.Millisecond}, 0, []string{"run PENDING", "run RUNNING", "run SUCCEEDED"}},
+		{"success", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 300 * time.Millisecond}, 0, []string{"run PENDING", "run RUNNING", "run SUCCEEDED"}},
 		{"failure", kfpfake.Schedule{Running: 100 * time.Millisecond, Fail: true}, submit.ExitRunNotSucceeded, []string{"task component2 FAILED", "FAILED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,7 +117,7 @@ func TestSubmitWatchExitCodes(t *testing.T) {
 		code  int
 		lines []string
 	}{
-		{"succeeded exits 0", kfpfake.Schedule{Pending: 150 * time.Millisecond, Running: 300 * time.Millisecond}, 0,
+		{"succeeded exits 0", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 400 * time.Millisecond}, 0,
 			[]string{"run PENDING", "run RUNNING", "task component1 RUNNING", "task component1 SUCCEEDED", "task component2 SUCCEEDED", "run SUCCEEDED"}},
 		{"failed exits non-zero", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "component2"}, ExitRunNotSucceeded,
 			[]string{"run RUNNING", "task component2 FAILED", "run FAILED"}},
