@@ -243,6 +243,9 @@ func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb 
 	for _, kv := range rf.Params {
 		cmd = append(cmd, "--param", kv)
 	}
+	if r.KFP.Namespace != "" {
+		cmd = append(cmd, "--kfp-namespace", r.KFP.Namespace)
+	}
 	if rf.Upload {
 		cmd = append(cmd, "--upload")
 	}
