@@ -30,13 +30,16 @@ func NewRootCmd(streams genericiooptions.IOStreams, invokedAs string) *cobra.Com
 		IOStreams:   streams,
 		InvokedAs:   invokedAs,
 	}
-	use := "kubectl kale"
+	// kubectl plugins show as "kubectl kale" in help; inside notebook pods
+	// the same binary is called "kale".
+	display := "kubectl kale"
 	if invokedAs == "kale" {
-		use = "kale"
+		display = "kale"
 	}
 	root := &cobra.Command{
-		Use:   use,
-		Short: "Compile, run and submit Kale-annotated Jupyter notebooks as Kubeflow pipelines",
+		Use:         "kubectl-kale",
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: display},
+		Short:       "Compile, run and submit Kale-annotated Jupyter notebooks as Kubeflow pipelines",
 		Long: `kale turns a Jupyter notebook tagged for Kale into a Kubeflow Pipelines v2
 pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows the run.`,
 		SilenceUsage:  true,

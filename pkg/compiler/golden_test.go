@@ -33,7 +33,7 @@ func goldenYAML(t *testing.T, r *Result) []byte {
 	}
 	for label, e := range deploy.GetExecutors() {
 		cmd := e.GetContainer().GetCommand()
-		if len(cmd) != 4 || cmd[3] != stepruntime.Program() {
+		if len(cmd) != 4 || cmd[3] != stepruntime.EncodedProgram() {
 			t.Fatalf("executor %s does not embed the step runtime as command[3]", label)
 		}
 		cmd[3] = runtimeMarker

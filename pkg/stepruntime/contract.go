@@ -7,10 +7,14 @@
 package stepruntime
 
 import (
+	"bytes"
+	"compress/zlib"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 )
 
 //go:embed kale_step.py
@@ -19,11 +23,27 @@ var program string
 // Program returns the Python source of the step runtime.
 func Program() string { return program }
 
-// Launcher is the sh script that writes the program ($0) to a temporary file
-// and runs it with the remaining arguments, as the KFP SDK does for
-// lightweight components.
+// encodedProgram is computed once: every step of every pipeline embeds it.
+var encodedProgram = sync.OnceValue(func() string {
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression) // a valid level never fails
+	_, _ = zw.Write([]byte(program))                         // bytes.Buffer writes never fail
+	_ = zw.Close()
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+})
+
+// EncodedProgram returns the program as base64 of its zlib compression, the
+// form the container command carries. The runtime is embedded in every
+// executor of the IR, so compressing it keeps a 100-step pipeline's IR at a
+// fraction of the size (the KFP API server stores and returns the whole spec).
+func EncodedProgram() string { return encodedProgram() }
+
+// Launcher is the sh script that decodes the program ($0) with python3's own
+// standard library into a temporary file and runs it with the remaining
+// arguments, much as the KFP SDK does for lightweight components. It needs
+// nothing in the image but sh and python3.
 const Launcher = `prog="$(mktemp -d)/kale_step.py"
-printf '%s' "$0" > "$prog"
+python3 -c 'import base64, sys, zlib; sys.stdout.buffer.write(zlib.decompress(base64.b64decode(sys.argv[1])))' "$0" > "$prog"
 exec python3 -u "$prog" "$@"
 `
 
@@ -100,7 +120,7 @@ func Container(s Spec) (command, args []string, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding step spec for %s: %w", s.Step, err)
 	}
-	command = []string{"sh", "-ec", Launcher, program}
+	command = []string{"sh", "-ec", Launcher, EncodedProgram()}
 	args = []string{"--executor-input", "{{$}}", "--spec", string(spec)}
 	for _, v := range sorted(s.Ins) {
 		args = append(args, "--input", fmt.Sprintf("%s={{$.inputs.artifacts['%s'].path}}", v, InputArtifact(v)))
