@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,8 +32,22 @@ import (
 
 var env *testenv.Env
 
+// sharedDir holds the shared instance's certificate; it outlives any one
+// test, so it is not a t.TempDir.
+var sharedDir string
+
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, testenv.Options{}, &env))
+	dir, err := os.MkdirTemp("", "kale-e2e-webhook-")
+	if err != nil {
+		panic(err)
+	}
+	sharedDir = dir
+	code := testenv.Main(m, testenv.Options{}, &env)
+	if mainInst != nil {
+		mainInst.shutdown()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 const (
@@ -53,6 +68,7 @@ type instance struct {
 	url    string
 	stop   context.CancelFunc
 	done   chan error
+	once   sync.Once
 	client kubernetes.Interface
 }
 
@@ -71,7 +87,7 @@ func fastClient(t testing.TB) kubernetes.Interface {
 // MutatingWebhookConfiguration for namespaces labelled instanceLabel=name.
 func startWebhook(t *testing.T, name string) *instance {
 	t.Helper()
-	in := startWebhookNoCleanup(t, name)
+	in := startWebhookNoCleanup(t, name, t.TempDir())
 	t.Cleanup(func() {
 		in.shutdown()
 		_ = env.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(context.Background(), "kale-webhook-"+in.name, metav1.DeleteOptions{})
@@ -81,10 +97,9 @@ func startWebhook(t *testing.T, name string) *instance {
 
 // startWebhookNoCleanup is startWebhook for an instance that outlives the
 // test starting it (the shared one); the API server stops with the package.
-func startWebhookNoCleanup(t *testing.T, name string) *instance {
+func startWebhookNoCleanup(t *testing.T, name, dir string) *instance {
 	t.Helper()
 	testenv.Require(t, env)
-	dir := t.TempDir()
 	caPEM := writeCerts(t, dir)
 	port := freePort(t)
 	cfg := inject.DefaultConfig()
@@ -136,11 +151,13 @@ func startWebhookNoCleanup(t *testing.T, name string) *instance {
 // shutdown stops the server (gracefully) and leaves its registration in
 // place; cleanup removes the registration.
 func (in *instance) shutdown() {
-	in.stop()
-	select {
-	case <-in.done:
-	case <-time.After(90 * time.Second):
-	}
+	in.once.Do(func() {
+		in.stop()
+		select {
+		case <-in.done:
+		case <-time.After(90 * time.Second):
+		}
+	})
 }
 
 // namespace creates a namespace served by this instance.

@@ -91,6 +91,10 @@ func New(opts Options) (*Server, error) {
 		Port: opts.Port,
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
 			c.MinVersion = tls.VersionTLS12
+			// HTTP/1.1 only, as kubebuilder scaffolds by default: HTTP/2
+			// rapid stream resets (CVE-2023-44487) cost a webhook more
+			// than HTTP/2 gains it.
+			c.NextProtos = []string{"http/1.1"}
 			c.GetCertificate = s.certs.GetCertificate
 		}},
 	})
