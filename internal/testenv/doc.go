@@ -23,8 +23,11 @@
 //		...
 //	}
 //
-// Under `go test -short` Main starts nothing and Require skips; otherwise a
-// control plane that cannot start fails the whole package, it never skips.
+// Under `go test -short`, and while fuzzing (-fuzz), Main starts nothing and
+// Require skips; otherwise a control plane that cannot start fails the
+// whole package, it never skips. SIGINT and SIGTERM stop the control plane
+// before the test binary exits; a binary killed harder (go test's -timeout
+// sends SIGQUIT) leaves etcd and kube-apiserver running.
 //
 // The API server runs with envtest's defaults: RBAC authorization, the
 // ServiceAccount admission plugin disabled (no controller creates default

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,16 +25,34 @@ func Main(m *testing.M, opts Options, env **Env) int {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	if testing.Short() {
+	if testing.Short() || fuzzing() {
 		return m.Run()
 	}
 	// controller-runtime complains, with a stack trace, when nothing
 	// receives its logs; keep its warnings and errors.
 	ctrllog.SetLogger(logr.FromSlogHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	// envtest runs etcd and kube-apiserver in their own process groups:
+	// stop them if the tests are interrupted, or they outlive us. A signal
+	// during Start waits for it to finish, then stops what it started.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	started := make(chan *Env, 1)
 	// The first run builds the binaries, which takes minutes.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		if e := <-started; e != nil {
+			_ = e.Stop()
+		}
+		os.Exit(2)
+	}()
 	e, err := Start(ctx, opts)
-	cancel()
+	started <- e
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
 		return 1
@@ -48,16 +68,30 @@ func Main(m *testing.M, opts Options, env **Env) int {
 	return code
 }
 
-// Require skips the test under -short and fails it when Main did not
-// start the control plane.
+// Require skips the test under -short (and while fuzzing, when Main starts
+// no control plane) and fails it when Main did not start the control plane.
 func Require(t testing.TB, env *Env) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs a kube-apiserver; skipped with -short")
 	}
+	if fuzzing() {
+		t.Skip("needs a kube-apiserver; none is started while fuzzing")
+	}
 	if env == nil {
 		t.Fatal("testenv: no control plane; start it in TestMain with testenv.Main")
 	}
+}
+
+// fuzzing reports whether this test binary runs with -fuzz (as the
+// coordinator or a worker): fuzz targets need no cluster, and every worker
+// process runs TestMain again.
+func fuzzing() bool {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return true
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
