@@ -66,9 +66,10 @@ func (s *Source) Exec(ctx context.Context, p *Pod, cmd []string, stdin io.Reader
 	return fmt.Errorf("exec in pod %s: %w", p, err)
 }
 
-// readScript prints the file $1 when it is a regular, readable file of at
-// most $2 bytes; otherwise it exits with a code ReadFile turns into an
-// error. head -c bounds the read if the file grows meanwhile.
+// readScript prints at most $2 bytes of the file $1 when it is a regular,
+// readable file; otherwise it exits with a code ReadFile turns into an
+// error. It spawns a single process (head): the size is asked for only
+// when the file turns out too large.
 const readScript = `p="$1"
 if [ -d "$p" ]; then
   for f in "$p"/*.ipynb; do [ -f "$f" ] && echo "${f##*/}" >&2; done
@@ -77,23 +78,21 @@ fi
 [ -e "$p" ] || exit 90
 [ -f "$p" ] || exit 94
 [ -r "$p" ] || exit 92
-size=$(wc -c < "$p") || exit 92
-if [ "$size" -gt "$2" ]; then echo "$size" >&2; exit 93; fi
-exec head -c "$3" "$p"`
+exec head -c "$2" "$p"`
 
 // Exit codes of readScript.
 const (
 	exitNotFound   = 90
 	exitDirectory  = 91
 	exitNoRead     = 92
-	exitTooLarge   = 93
 	exitNotRegular = 94
 )
 
 // ReadFile reads a file from the pod's container by exec, like
-// `kubectl cp` (the container needs sh, wc and head, as every notebook
-// image has). A relative path resolves against the container's working
-// directory. Files over limit bytes are refused without being read.
+// `kubectl cp` (the container needs sh and head, and wc for the size of a
+// file over the limit, as every notebook image has). A relative path
+// resolves against the container's working directory. At most limit+1
+// bytes are transferred: a larger file is an error that gives its size.
 func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit int64) ([]byte, error) {
 	if filePath == "" {
 		return nil, fmt.Errorf("no file named in pod %s/%s: give the notebook's path after the pod name, e.g. %s:/home/jovyan/train.ipynb", p.Namespace, p.Name, p.Name)
@@ -104,7 +103,7 @@ func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit in
 	full := p.resolvePath(filePath)
 	where := p.Location(filePath)
 	var out, errb bytes.Buffer
-	cmd := []string{"sh", "-c", readScript, "kale-read", full, strconv.FormatInt(limit, 10), strconv.FormatInt(limit+1, 10)}
+	cmd := []string{"sh", "-c", readScript, "kale-read", full, strconv.FormatInt(limit+1, 10)}
 	err := s.Exec(ctx, p, cmd, nil, &out, &errb)
 	var exit utilexec.CodeExitError
 	if errors.As(err, &exit) {
@@ -120,12 +119,10 @@ func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit in
 			return nil, errors.New(msg)
 		case exitNoRead:
 			return nil, fmt.Errorf("%s: permission denied: the container's user cannot read the file", where)
-		case exitTooLarge:
-			return nil, fmt.Errorf("%s is %s bytes, over the size limit of %d bytes", where, stderr, limit)
 		case exitNotRegular:
 			return nil, fmt.Errorf("%s is not a regular file (a device, socket or pipe), not a notebook", where)
 		case 126, 127:
-			return nil, fmt.Errorf("reading %s: the container cannot run sh, wc or head (exit code %d): %s", where, exit.Code, stderr)
+			return nil, fmt.Errorf("reading %s: the container cannot run sh or head (exit code %d): %s", where, exit.Code, stderr)
 		}
 		return nil, fmt.Errorf("reading %s: exit code %d: %s", where, exit.Code, stderr)
 	}
@@ -133,7 +130,13 @@ func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit in
 		return nil, fmt.Errorf("reading %s: %w", where, err)
 	}
 	if int64(out.Len()) > limit {
-		return nil, fmt.Errorf("%s grew past the size limit of %d bytes while being read", where, limit)
+		var size bytes.Buffer
+		if s.Exec(ctx, p, []string{"wc", "-c", full}, nil, &size, io.Discard) == nil {
+			if f := strings.Fields(size.String()); len(f) > 0 {
+				return nil, fmt.Errorf("%s is %s bytes, over the size limit of %d bytes", where, f[0], limit)
+			}
+		}
+		return nil, fmt.Errorf("%s is over the size limit of %d bytes", where, limit)
 	}
 	return out.Bytes(), nil
 }
