@@ -5,13 +5,12 @@ package compile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,15 +58,7 @@ NOTEBOOK: cell N: message and make the command exit with status 1.`,
   kubectl kale compile train.ipynb -o json --pipeline-name nightly --base-image python:3.11`,
 		GroupID: "notebook",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:    clioptions.RunE(o, func(context.Context) error { return o.Run() }),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Format, "output-format", "o", "yaml", "output format: yaml|json")
@@ -109,35 +100,11 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// ParseParams turns repeated NAME=VALUE flags into a map. The value is
-// everything after the first "=", kept as is (it may contain "=", quotes or
-// newlines); a name given twice is an error.
+// ParseParams turns repeated NAME=VALUE flags into a map (see
+// clioptions.ParseParams); problems are reported sorted.
 func ParseParams(flags []string) (map[string]string, error) {
-	if len(flags) == 0 {
-		return nil, nil
-	}
-	out := map[string]string{}
-	var errs []string
-	for _, kv := range flags {
-		name, value, ok := strings.Cut(kv, "=")
-		name = strings.TrimSpace(name)
-		switch {
-		case !ok || name == "":
-			errs = append(errs, fmt.Sprintf("--param %q: want NAME=VALUE", kv))
-		case hasKey(out, name):
-			errs = append(errs, fmt.Sprintf("--param %s: given twice", name))
-		default:
-			out[name] = value
-		}
-	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, errors.New(strings.Join(errs, "\n"))
-	}
-	return out, nil
+	return clioptions.ParseParams(flags, true)
 }
-
-func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // samePath reports whether out names the same file as in (following
 // symlinks; a file that does not exist yet is compared by absolute path).
@@ -171,23 +138,14 @@ func (o *Options) Run() error {
 		return err
 	}
 	errOut := o.g.IOStreams.ErrOut
-	p, res, err := compiler.CompileNotebook(o.Notebook, data, o.Build, compiler.Options{
+	p, res, err := Notebook(errOut, o.Notebook, data, o.Build, compiler.Options{
 		DefaultImage:   compiler.ResolveDefaultImage(""),
 		ParamOverrides: o.overrides,
 		NotebookName:   o.Notebook,
 	})
 	if err != nil {
-		if p != nil {
-			validate.PrintDiagnostics(errOut, p.Diagnostics.Warnings())
-		}
-		l, ok := diag.AsList(err)
-		if !ok {
-			return err
-		}
-		validate.PrintDiagnostics(errOut, l)
-		return &clioptions.ExitError{Code: 1}
+		return err
 	}
-	validate.PrintDiagnostics(errOut, res.Warnings)
 
 	var out []byte
 	if o.Format == "json" {
@@ -207,6 +165,28 @@ func (o *Options) Run() error {
 	}
 	_, err = fmt.Fprintf(errOut, "%s: wrote pipeline %s (%d steps) to %s\n", o.Notebook, p.Name, len(p.Steps), o.OutFile)
 	return err
+}
+
+// Notebook compiles a notebook (named name in diagnostics) and writes its
+// warnings to errOut. When the notebook has errors they are written too,
+// after the warnings, and the error is an *clioptions.ExitError with status
+// 1; other errors are returned as they are. compile, run and Kale's legacy
+// command line all compile through it.
+func Notebook(errOut io.Writer, name string, data []byte, build pipeline.Options, co compiler.Options) (*pipeline.Pipeline, *compiler.Result, error) {
+	p, res, err := compiler.CompileNotebook(name, data, build, co)
+	if err != nil {
+		if p != nil {
+			validate.PrintDiagnostics(errOut, p.Diagnostics.Warnings())
+		}
+		l, ok := diag.AsList(err)
+		if !ok {
+			return nil, nil, err
+		}
+		validate.PrintDiagnostics(errOut, l)
+		return nil, nil, &clioptions.ExitError{Code: 1}
+	}
+	validate.PrintDiagnostics(errOut, res.Warnings)
+	return p, res, nil
 }
 
 // writeFile replaces path atomically: a reader never sees half a pipeline.

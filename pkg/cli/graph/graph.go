@@ -4,13 +4,13 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
-	"github.com/kubeflow-kale/kale/pkg/diag"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
@@ -40,15 +40,7 @@ scripts; dot and mermaid draw the DAG.`,
   kubectl kale graph train.ipynb -o dot | dot -Tsvg > train.svg`,
 		GroupID: "notebook",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:    clioptions.RunE(o, func(context.Context) error { return o.Run() }),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text|json|dot|mermaid")
 	validate.AddBuildFlags(cmd, &o.Build)
@@ -70,18 +62,9 @@ func (o *Options) Validate() error {
 // validate prints them, with exit status 1; warnings go to stderr except in
 // the JSON form, which carries them.
 func (o *Options) Run() error {
-	data, err := validate.ReadNotebook(o.Notebook)
+	p, err := validate.Notebook(o.g.IOStreams.ErrOut, o.Notebook, o.Build)
 	if err != nil {
 		return err
-	}
-	p, err := pipeline.FromNotebook(o.Notebook, data, o.Build)
-	if err != nil {
-		l, ok := diag.AsList(err)
-		if !ok {
-			return err
-		}
-		validate.PrintDiagnostics(o.g.IOStreams.ErrOut, l)
-		return &clioptions.ExitError{Code: 1}
 	}
 	if o.Output != "json" {
 		validate.PrintDiagnostics(o.g.IOStreams.ErrOut, p.Diagnostics)

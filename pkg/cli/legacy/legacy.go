@@ -24,10 +24,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
-	"github.com/kubeflow-kale/kale/pkg/diag"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
@@ -145,25 +145,17 @@ func (o *Options) RunE(ctx context.Context) error {
 	}
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
 
-	data, err := os.ReadFile(o.Notebook)
+	data, err := validate.ReadNotebook(o.Notebook)
 	if err != nil {
-		return fmt.Errorf("read notebook: %w", err)
+		return err
 	}
 	log.Debug("compiling", "notebook", o.Notebook)
-	p, ir, err := compiler.CompileNotebook(o.Notebook, data, o.Build, compiler.Options{
+	p, ir, err := compile.Notebook(errOut, o.Notebook, data, o.Build, compiler.Options{
 		DefaultImage: compiler.ResolveDefaultImage(""), NotebookName: o.Notebook,
 	})
 	if err != nil {
-		if p != nil {
-			validate.PrintDiagnostics(errOut, p.Diagnostics.Warnings())
-		}
-		if l, ok := diag.AsList(err); ok {
-			validate.PrintDiagnostics(errOut, l)
-			return &clioptions.ExitError{Code: 1}
-		}
 		return err
 	}
-	validate.PrintDiagnostics(errOut, ir.Warnings)
 	yml, err := ir.YAML()
 	if err != nil {
 		return err

@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
-	"github.com/kubeflow-kale/kale/pkg/diag"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
@@ -68,15 +68,7 @@ in its container, with the pod's own KFP credentials).`,
   kale run train.ipynb --watch        # inside the notebook's terminal`,
 		GroupID: "kfp",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    clioptions.RunE(o, o.Run),
 	}
 	f := cmd.Flags()
 	validate.AddBuildFlags(cmd, &o.Build)
@@ -118,18 +110,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	popts := o.Build
 	image := nb.FromPod(&popts)
-	p, ir, err := compiler.CompileNotebook(nb.Name, nb.Data, popts, compiler.Options{DefaultImage: image, NotebookName: nb.Name})
+	p, ir, err := compile.Notebook(errOut, nb.Name, nb.Data, popts, compiler.Options{DefaultImage: image, NotebookName: nb.Name})
 	if err != nil {
-		if p != nil {
-			validate.PrintDiagnostics(errOut, p.Diagnostics.Warnings())
-		}
-		if l, ok := diag.AsList(err); ok {
-			validate.PrintDiagnostics(errOut, l)
-			return &clioptions.ExitError{Code: 1}
-		}
 		return err
 	}
-	validate.PrintDiagnostics(errOut, ir.Warnings)
 	if o.Local {
 		return o.runLocal(ctx, ir)
 	}

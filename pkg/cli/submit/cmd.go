@@ -55,15 +55,7 @@ submit through the pod.`,
   kale submit pipeline.yaml --param lr=0.1 -o json`,
 		GroupID: "kfp",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    clioptions.RunE(o, o.Run),
 	}
 	o.KFP.AddFlags(cmd.Flags())
 	o.Sub.AddFlags(cmd.Flags(), "KFP experiment, created when missing (default "+pipeline.DefaultExperiment+")")

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
+
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 )
 
 // RuntimeParameters turns NAME=VALUE flags into typed run parameters,
@@ -24,7 +26,7 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	texts, err := ParseParams(flags)
+	texts, err := clioptions.ParseParams(flags, false)
 	if err != nil {
 		return nil, err
 	}
@@ -57,34 +59,6 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 			continue
 		}
 		out[name] = v
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return out, nil
-}
-
-// ParseParams turns repeated NAME=VALUE flags into a map. The value is
-// everything after the first "=", kept as is; a name given twice is an
-// error. Every problem is reported, not only the first.
-func ParseParams(flags []string) (map[string]string, error) {
-	if len(flags) == 0 {
-		return nil, nil
-	}
-	out := map[string]string{}
-	var errs []string
-	for _, kv := range flags {
-		name, value, ok := strings.Cut(kv, "=")
-		name = strings.TrimSpace(name)
-		_, dup := out[name]
-		switch {
-		case !ok || name == "":
-			errs = append(errs, fmt.Sprintf("--param %q: want NAME=VALUE", kv))
-		case dup:
-			errs = append(errs, fmt.Sprintf("--param %s: given twice", name))
-		default:
-			out[name] = value
-		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -4,6 +4,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -38,15 +39,7 @@ printed on stdout.`,
   kubectl kale validate train.ipynb --experiment nightly`,
 		GroupID: "notebook",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:    clioptions.RunE(o, func(context.Context) error { return o.Run() }),
 	}
 	AddBuildFlags(cmd, &o.Build)
 	return cmd
@@ -75,24 +68,37 @@ func (o *Options) Validate() error {
 
 // Run compiles the notebook and prints the diagnostics and the summary.
 func (o *Options) Run() error {
-	data, err := ReadNotebook(o.Notebook)
+	out, errOut := o.g.IOStreams.Out, o.g.IOStreams.ErrOut
+	p, err := Notebook(errOut, o.Notebook, o.Build)
 	if err != nil {
 		return err
-	}
-	p, err := pipeline.FromNotebook(o.Notebook, data, o.Build)
-	out, errOut := o.g.IOStreams.Out, o.g.IOStreams.ErrOut
-	if err != nil {
-		l, ok := diag.AsList(err)
-		if !ok {
-			return err
-		}
-		PrintDiagnostics(errOut, l)
-		return &clioptions.ExitError{Code: 1}
 	}
 	PrintDiagnostics(errOut, p.Diagnostics)
 	_, err = fmt.Fprintf(out, "%s: ok: pipeline %s, experiment %s: %s, %s, %s\n", o.Notebook, p.Name, p.Experiment,
 		plural(len(p.Steps), "step"), plural(len(p.Parameters), "parameter"), plural(len(p.Diagnostics.Warnings()), "warning"))
 	return err
+}
+
+// Notebook reads the notebook at path and runs the compiler's front end on
+// it. When the notebook has errors the diagnostics are written to errOut
+// and the error is an *clioptions.ExitError with status 1; other errors are
+// returned as they are. The warnings of a notebook without errors are left
+// to the caller. validate and graph both check notebooks through it.
+func Notebook(errOut io.Writer, path string, build pipeline.Options) (*pipeline.Pipeline, error) {
+	data, err := ReadNotebook(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pipeline.FromNotebook(path, data, build)
+	if err != nil {
+		l, ok := diag.AsList(err)
+		if !ok {
+			return nil, err
+		}
+		PrintDiagnostics(errOut, l)
+		return nil, &clioptions.ExitError{Code: 1}
+	}
+	return p, nil
 }
 
 // ReadNotebook reads a notebook argument (a local file path).
