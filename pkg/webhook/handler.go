@@ -36,9 +36,9 @@ func NewHandler(cfg *inject.Config, metrics *Metrics, log *slog.Logger) *Handler
 
 // Webhook wraps h for an HTTP server: it decodes the AdmissionReview (a
 // body it cannot decode gets HTTP 400 with the reason) and encodes the
-// answer.
-func (h *Handler) Webhook() *admission.Webhook {
-	return &admission.Webhook{Handler: h}
+// answer, as controller-runtime's admission.Webhook does (see review.go).
+func (h *Handler) Webhook() http.Handler {
+	return &reviewHandler{h: h, slow: &admission.Webhook{Handler: h}}
 }
 
 // Handle answers one admission request. It never denies: pods that are not
