@@ -24,13 +24,11 @@ import (
 // Options holds the compile command's flags and arguments.
 type Options struct {
 	g *clioptions.Global
-
-	Notebook string
+	validate.NotebookOptions
 	// Format is yaml or json (-o).
 	Format string
 	// OutFile is where to write the IR (--output); empty means stdout.
 	OutFile string
-	Build   pipeline.Options
 	// Params are --param NAME=VALUE flags, new parameter defaults.
 	Params []string
 
@@ -67,12 +65,6 @@ NOTEBOOK: cell N: message and make the command exit with status 1.`,
 	f.StringVar(&o.Build.Description, "description", "", "pipeline description (overrides the notebook's pipeline_description)")
 	f.StringArrayVar(&o.Params, "param", nil, "new default for a pipeline parameter, NAME=VALUE, checked against its type (repeatable)")
 	return cmd
-}
-
-// Complete takes the notebook argument.
-func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.Notebook = args[0]
-	return nil
 }
 
 // Validate checks the flags before anything is read or written.

@@ -19,10 +19,9 @@ var Formats = []string{"text", "json", "dot", "mermaid"}
 
 // Options holds the graph command's flags and arguments.
 type Options struct {
-	g        *clioptions.Global
-	Notebook string
-	Output   string
-	Build    pipeline.Options
+	g *clioptions.Global
+	validate.NotebookOptions
+	Output string
 }
 
 // NewCmd returns the graph command.
@@ -45,12 +44,6 @@ scripts; dot and mermaid draw the DAG.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text|json|dot|mermaid")
 	validate.AddBuildFlags(cmd, &o.Build)
 	return cmd
-}
-
-// Complete takes the notebook argument.
-func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.Notebook = args[0]
-	return nil
 }
 
 // Validate checks the output format before any I/O.

@@ -15,15 +15,12 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
-	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
 // Options holds the run command's flags and arguments.
 type Options struct {
-	g        *clioptions.Global
-	Notebook string
-	// Build overrides the notebook's metadata, only where given.
-	Build pipeline.Options
+	g *clioptions.Global
+	validate.NotebookOptions
 	// Params are --param NAME=VALUE: run parameters on KFP, new parameter
 	// values for a local run.
 	Params []string
@@ -79,12 +76,6 @@ in its container, with the pod's own KFP credentials).`,
 	o.Remote.AddFlags(f)
 	o.LocalFlags.AddFlags(f)
 	return cmd
-}
-
-// Complete takes the notebook argument.
-func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.Notebook = args[0]
-	return nil
 }
 
 // Validate checks flags before any I/O.

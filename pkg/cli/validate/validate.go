@@ -18,9 +18,23 @@ import (
 
 // Options holds the validate command's flags and arguments.
 type Options struct {
-	g        *clioptions.Global
+	g *clioptions.Global
+	NotebookOptions
+}
+
+// NotebookOptions are the NOTEBOOK argument and the flags that override the
+// notebook's metadata (AddBuildFlags); validate, graph, compile and run
+// embed them.
+type NotebookOptions struct {
 	Notebook string
-	Build    pipeline.Options
+	// Build overrides the notebook's metadata, only where given.
+	Build pipeline.Options
+}
+
+// Complete takes the notebook argument.
+func (n *NotebookOptions) Complete(_ *cobra.Command, args []string) error {
+	n.Notebook = args[0]
+	return nil
 }
 
 // NewCmd returns the validate command.
@@ -50,12 +64,6 @@ func AddBuildFlags(cmd *cobra.Command, b *pipeline.Options) {
 	cmd.Flags().StringVar(&b.PipelineName, "pipeline-name", "", "pipeline name (overrides the notebook's pipeline_name)")
 	cmd.Flags().StringVar(&b.Experiment, "experiment", "", "KFP experiment (overrides the notebook's experiment_name)")
 	cmd.Flags().StringVar(&b.BaseImage, "base-image", "", "image of steps without an image: tag (overrides the notebook's base_image)")
-}
-
-// Complete takes the notebook argument.
-func (o *Options) Complete(_ *cobra.Command, args []string) error {
-	o.Notebook = args[0]
-	return nil
 }
 
 // Validate rejects an empty notebook path.
