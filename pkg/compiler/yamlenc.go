@@ -334,7 +334,20 @@ func yamlPrintable(r rune) bool {
 // double-quoted escapes; characters YAML does not allow raw are escaped too.
 func writeQuoted(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
-	for _, r := range s {
+	for len(s) > 0 {
+		// Copy the longest run that needs no escape at once: step code and
+		// the embedded runtime are long strings of plain ASCII.
+		n := 0
+		for n < len(s) && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\' {
+			n++
+		}
+		b.WriteString(s[:n])
+		s = s[n:]
+		if len(s) == 0 {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
