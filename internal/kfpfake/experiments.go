@@ -96,15 +96,10 @@ func (s *Server) listExperiments(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	if err := sortBy(q.Get("sort_by"), all, func(e *apiv2.Experiment) (time.Time, string) {
+	items, next, ok := sortedPage(w, q, all, func(e *apiv2.Experiment) (time.Time, string) {
 		return e.GetCreatedAt().AsTime(), e.GetDisplayName()
-	}); err != nil {
-		invalid(w, "%v", err)
-		return
-	}
-	items, next, err := page(all, q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		invalid(w, "%v", err)
+	})
+	if !ok {
 		return
 	}
 	answer(w, &apiv2.ListExperimentsResponse{Experiments: items, TotalSize: int32(len(all)), NextPageToken: next})

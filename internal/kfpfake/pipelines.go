@@ -188,13 +188,8 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	if err := sortBy(q.Get("sort_by"), all, func(p *apiv2.Pipeline) (time.Time, string) { return p.GetCreatedAt().AsTime(), p.GetName() }); err != nil {
-		invalid(w, "%v", err)
-		return
-	}
-	items, next, err := page(all, q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		invalid(w, "%v", err)
+	items, next, ok := sortedPage(w, q, all, func(p *apiv2.Pipeline) (time.Time, string) { return p.GetCreatedAt().AsTime(), p.GetName() })
+	if !ok {
 		return
 	}
 	answer(w, &apiv2.ListPipelinesResponse{Pipelines: items, TotalSize: int32(len(all)), NextPageToken: next})
@@ -218,13 +213,8 @@ func (s *Server) listPipelineVersions(w http.ResponseWriter, r *http.Request, id
 	if !s.authorize(w, rec.p.GetNamespace()) {
 		return
 	}
-	if err := sortBy(q.Get("sort_by"), all, func(v *apiv2.PipelineVersion) (time.Time, string) { return v.GetCreatedAt().AsTime(), v.GetName() }); err != nil {
-		invalid(w, "%v", err)
-		return
-	}
-	items, next, err := page(all, q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		invalid(w, "%v", err)
+	items, next, ok := sortedPage(w, q, all, func(v *apiv2.PipelineVersion) (time.Time, string) { return v.GetCreatedAt().AsTime(), v.GetName() })
+	if !ok {
 		return
 	}
 	answer(w, &apiv2.ListPipelineVersionsResponse{PipelineVersions: items, TotalSize: int32(len(all)), NextPageToken: next})

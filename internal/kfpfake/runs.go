@@ -219,13 +219,8 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, ns) {
 		return
 	}
-	if err := sortBy(q.Get("sort_by"), all, func(r *apiv2.Run) (time.Time, string) { return r.GetCreatedAt().AsTime(), r.GetDisplayName() }); err != nil {
-		invalid(w, "%v", err)
-		return
-	}
-	items, next, err := page(all, q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		invalid(w, "%v", err)
+	items, next, ok := sortedPage(w, q, all, func(r *apiv2.Run) (time.Time, string) { return r.GetCreatedAt().AsTime(), r.GetDisplayName() })
+	if !ok {
 		return
 	}
 	answer(w, &apiv2.ListRunsResponse{Runs: items, TotalSize: int32(len(all)), NextPageToken: next})

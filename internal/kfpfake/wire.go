@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -117,6 +119,22 @@ func newUUID() string {
 }
 
 // page slices items for page_size/page_token (an offset, as text).
+// sortedPage sorts all as the sort_by query parameter asks and cuts the page
+// that page_size and page_token ask for. On a bad query it answers 400 and
+// returns ok false.
+func sortedPage[T any](w http.ResponseWriter, q url.Values, all []T, key func(T) (time.Time, string)) (items []T, next string, ok bool) {
+	if err := sortBy(q.Get("sort_by"), all, key); err != nil {
+		invalid(w, "%v", err)
+		return nil, "", false
+	}
+	items, next, err := page(all, q.Get("page_size"), q.Get("page_token"))
+	if err != nil {
+		invalid(w, "%v", err)
+		return nil, "", false
+	}
+	return items, next, true
+}
+
 func page[T any](items []T, pageSize, pageToken string) (out []T, next string, err error) {
 	size := 20
 	if pageSize != "" {
