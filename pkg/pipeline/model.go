@@ -7,7 +7,11 @@
 // IR compiler, graph printers and the local runner.
 package pipeline
 
-import "github.com/kubeflow-kale/kale/pkg/diag"
+import (
+	"slices"
+
+	"github.com/kubeflow-kale/kale/pkg/diag"
+)
 
 // ParamType is the Python type of a pipeline parameter.
 type ParamType string
@@ -195,6 +199,6 @@ func (s *Step) Dependencies() []string {
 	for _, v := range s.Ins {
 		add(s.Producers[v])
 	}
-	sortStrings(out)
+	slices.Sort(out)
 	return out
 }
