@@ -3,7 +3,10 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -57,5 +60,43 @@ func (e *Env) Grant(ctx context.Context, ns, user, role string, rules ...rbacv1.
 	if _, err := e.Client.RbacV1().RoleBindings(ns).Create(ctx, b, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("binding role %s/%s to %s: %w", ns, role, user, err)
 	}
+	return e.waitAuthorized(ctx, ns, user, rules)
+}
+
+// waitAuthorized returns once the API server's RBAC authorizer, which
+// learns of new Roles and RoleBindings through an informer, allows user
+// every verb on every resource in rules: without it the first request of
+// a test can be refused although the binding exists.
+func (e *Env) waitAuthorized(ctx context.Context, ns, user string, rules []rbacv1.PolicyRule) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, r := range rules {
+		for _, group := range r.APIGroups {
+			for _, res := range r.Resources {
+				resource, sub, _ := strings.Cut(res, "/")
+				for _, verb := range r.Verbs {
+					attrs := &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: group, Resource: resource, Subresource: sub}
+					if err := e.pollAllowed(ctx, user, attrs); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
 	return nil
+}
+
+func (e *Env) pollAllowed(ctx context.Context, user string, attrs *authorizationv1.ResourceAttributes) error {
+	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, ResourceAttributes: attrs}}
+	for {
+		got, err := e.Client.AuthorizationV1().SubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		if err == nil && got.Status.Allowed {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("RBAC never allowed %s to %s %s/%s in %s: %w", user, attrs.Verb, attrs.Resource, attrs.Subresource, attrs.Namespace, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
