@@ -200,7 +200,7 @@ func (m *mutator) initContainer() {
 		Name:            InitContainerName,
 		Image:           cfg.Image,
 		ImagePullPolicy: cfg.ImagePullPolicy,
-		Command:         append([]string(nil), cfg.InstallCommand...),
+		Command:         slices.Clip(cfg.InstallCommand),
 		VolumeMounts:    []corev1.VolumeMount{{Name: BinVolumeName, MountPath: binDir}},
 		Resources: corev1.ResourceRequirements{
 			Requests: resourceList(cfg.Resources.Requests),
@@ -221,15 +221,12 @@ func (m *mutator) initContainer() {
 	m.changed = true
 }
 
+// resourceList shares cfg's map, as the result shares the rest of cfg.
 func resourceList(l ResourceList) corev1.ResourceList {
 	if len(l) == 0 {
 		return nil
 	}
-	out := make(corev1.ResourceList, len(l))
-	for k, v := range l {
-		out[k] = v.DeepCopy()
-	}
-	return out
+	return corev1.ResourceList(l)
 }
 
 // credentials mounts a projected service-account token for KFP, unless the

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -43,7 +42,13 @@ func (h *Handler) Webhook() http.Handler {
 
 // Handle answers one admission request. It never denies: pods that are not
 // ours, or that it cannot read or mutate, are allowed unchanged.
-func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admission.Response) {
+func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	return h.handle(ctx, req, nil, nil)
+}
+
+// handle is Handle with the request's pod already decoded (by decodePod's
+// rules) when pod is not nil; a patch is appended to scratch.
+func (h *Handler) handle(ctx context.Context, req admission.Request, pod *corev1.Pod, scratch []byte) (resp admission.Response) {
 	start := time.Now()
 	outcome, reason := OutcomeError, "panic"
 	defer func() {
@@ -54,33 +59,35 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		}
 		h.metrics.observe(outcome, reason, time.Since(start))
 	}()
-	resp, outcome, reason = h.decide(ctx, req)
+	resp, outcome, reason = h.decide(ctx, req, pod, scratch)
 	return resp
 }
 
-func (h *Handler) decide(ctx context.Context, req admission.Request) (admission.Response, string, string) {
+func (h *Handler) decide(ctx context.Context, req admission.Request, pod *corev1.Pod, scratch []byte) (admission.Response, string, string) {
 	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.SubResource != "" {
 		return admission.Allowed(""), OutcomeSkipped, "not-a-pod"
 	}
 	if req.Operation != admissionv1.Create {
 		return admission.Allowed(""), OutcomeSkipped, "not-create"
 	}
-	var pod corev1.Pod
-	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
-		h.log.WarnContext(ctx, "cannot decode the pod; allowing it unchanged", "error", err,
-			"namespace", req.Namespace, "name", req.Name, "uid", req.UID)
-		return admission.Allowed("").WithWarnings("kale: cannot read the pod (" + err.Error() + "); created without kale"), OutcomeError, "decode"
+	if pod == nil {
+		var err error
+		if pod, err = decodePod(req.Object.Raw); err != nil {
+			h.log.WarnContext(ctx, "cannot decode the pod; allowing it unchanged", "error", err,
+				"namespace", req.Namespace, "name", req.Name, "uid", req.UID)
+			return admission.Allowed("").WithWarnings("kale: cannot read the pod (" + err.Error() + "); created without kale"), OutcomeError, "decode"
+		}
 	}
 	// Pods created by controllers may arrive without a namespace.
 	if pod.Namespace == "" {
 		pod.Namespace = req.Namespace
 	}
-	res := inject.Mutate(&pod, h.cfg)
+	res := inject.Mutate(pod, h.cfg)
 	if res.SkipReason != "" {
-		h.log.DebugContext(ctx, "skipped", "reason", res.SkipReason, "namespace", pod.Namespace, "name", podName(&pod, req))
+		h.log.DebugContext(ctx, "skipped", "reason", res.SkipReason, "namespace", pod.Namespace, "name", podName(pod, req))
 		return admission.Allowed(""), OutcomeSkipped, res.SkipReason
 	}
-	patch, err := encodePatch(patchFor(&pod, res.Pod, containerIndex(res.Pod, res.Container), h.cache))
+	patch, err := appendPatch(scratch, patchFor(pod, res.Pod, containerIndex(res.Pod, res.Container), h.cache))
 	if err != nil {
 		return h.failed(ctx, req, "encode", err)
 	}
@@ -92,7 +99,7 @@ func (h *Handler) decide(ctx context.Context, req admission.Request) (admission.
 	for _, c := range res.Conflicts {
 		warnings = append(warnings, "kale: "+c)
 	}
-	h.log.InfoContext(ctx, "injected", "namespace", pod.Namespace, "name", podName(&pod, req),
+	h.log.InfoContext(ctx, "injected", "namespace", pod.Namespace, "name", podName(pod, req),
 		"container", res.Container, "conflicts", len(res.Conflicts), "dryRun", req.DryRun != nil && *req.DryRun)
 	return resp.WithWarnings(warnings...), OutcomeInjected, ""
 }

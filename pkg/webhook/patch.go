@@ -143,54 +143,70 @@ func sortedKeys(a, b map[string]string) []string {
 	return keys
 }
 
-// encodePatch writes the operations as a JSON Patch document. Cached values
-// are copied as they are, not re-validated as json.Marshal would.
+// encodePatch writes the operations as a JSON Patch document.
 func encodePatch(ops []jsonpatch.JsonPatchOperation) ([]byte, error) {
-	buf := make([]byte, 0, 4096)
+	return appendPatch(make([]byte, 0, 4096), ops)
+}
+
+// appendPatch appends the JSON Patch document to buf. Cached values are
+// copied as they are, not re-validated as json.Marshal would.
+func appendPatch(buf []byte, ops []jsonpatch.JsonPatchOperation) ([]byte, error) {
 	buf = append(buf, '[')
 	for i, op := range ops {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, `{"op":`...)
-		buf = strconv.AppendQuote(buf, op.Operation)
+		buf = appendJSONString(buf, op.Operation)
 		buf = append(buf, `,"path":`...)
-		path, err := json.Marshal(op.Path)
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, path...)
+		buf = appendJSONString(buf, op.Path)
 		if op.Operation != "remove" {
 			buf = append(buf, `,"value":`...)
-			v, err := encodeValue(op.Value)
-			if err != nil {
+			var err error
+			if buf, err = appendValue(buf, op.Value); err != nil {
 				return nil, err
 			}
-			buf = append(buf, v...)
 		}
 		buf = append(buf, '}')
 	}
 	return append(buf, ']'), nil
 }
 
-func encodeValue(v any) ([]byte, error) {
+func appendValue(buf []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case json.RawMessage:
-		return v, nil
+		return append(buf, v...), nil
+	case string:
+		return appendJSONString(buf, v), nil
 	case []any:
-		out := []byte{'['}
+		buf = append(buf, '[')
 		for i, e := range v {
 			if i > 0 {
-				out = append(out, ',')
+				buf = append(buf, ',')
 			}
-			b, err := encodeValue(e)
-			if err != nil {
+			var err error
+			if buf, err = appendValue(buf, e); err != nil {
 				return nil, err
 			}
-			out = append(out, b...)
 		}
-		return append(out, ']'), nil
+		return append(buf, ']'), nil
 	default:
-		return json.Marshal(v)
+		b, err := json.Marshal(v)
+		return append(buf, b...), err
 	}
+}
+
+// appendJSONString appends s as json.Marshal spells it: printable ASCII
+// other than the quote, the backslash and the HTML characters it escapes
+// is copied; anything else takes json.Marshal itself.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

@@ -15,17 +15,32 @@ import (
 )
 
 // checkPatch applies patchFor's operations to the JSON of in and expects
-// exactly the JSON of Mutate's result.
+// exactly the JSON of Mutate's result. The handler decodes only a podView
+// of the pod: that view must give the same decision and the same patch.
 func checkPatch(t *testing.T, in *corev1.Pod) {
 	t.Helper()
 	res := inject.Mutate(in, testConfig())
-	if res.SkipReason != "" {
-		return
-	}
-	ops := patchFor(in, res.Pod, containerIndex(res.Pod, res.Container), newValueCache(testConfig()))
-	raw, err := encodePatch(ops)
+	raw, err := patchOf(in, res)
 	if err != nil {
 		t.Fatal(err)
+	}
+	inJSON, _ := json.Marshal(in)
+	view, err := decodePod(inJSON)
+	if err != nil {
+		t.Fatalf("decodePod(%s): %v", inJSON, err)
+	}
+	viewRes := inject.Mutate(view, testConfig())
+	viewRaw, err := patchOf(view, viewRes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if viewRes.SkipReason != res.SkipReason || viewRes.Container != res.Container ||
+		!reflect.DeepEqual(viewRes.Conflicts, res.Conflicts) || string(viewRaw) != string(raw) {
+		t.Fatalf("the pod's view is answered differently from the pod %s\n view: %q %q %s\n  pod: %q %q %s",
+			inJSON, viewRes.SkipReason, viewRes.Conflicts, viewRaw, res.SkipReason, res.Conflicts, raw)
+	}
+	if res.SkipReason != "" {
+		return
 	}
 	if !json.Valid(raw) {
 		t.Fatalf("patch is not valid JSON: %s", raw)
@@ -46,6 +61,13 @@ func checkPatch(t *testing.T, in *corev1.Pod) {
 	if !reflect.DeepEqual(g, w) {
 		t.Fatalf("patched pod differs from Mutate's result\npatch: %s\n  got: %s\n want: %s", raw, got, want)
 	}
+}
+
+func patchOf(in *corev1.Pod, res inject.Result) ([]byte, error) {
+	if res.SkipReason != "" {
+		return nil, nil
+	}
+	return encodePatch(patchFor(in, res.Pod, containerIndex(res.Pod, res.Container), newValueCache(testConfig())))
 }
 
 func TestPatchReproducesMutate(t *testing.T) {

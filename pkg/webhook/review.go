@@ -2,13 +2,18 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -51,7 +56,7 @@ func (rh *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = r.Body.Close()
-	req, gvk, ok := decodeReview(body)
+	req, pod, gvk, ok := decodeReview(body)
 	if !ok {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rh.slow.ServeHTTP(w, r)
@@ -59,20 +64,103 @@ func (rh *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Nothing decoded refers to body (strings and RawExtensions are copies).
 	putBuffer(buf)
-	resp := rh.h.Handle(r.Context(), req)
+	patch, out := getScratch(), getScratch()
+	defer func() { putScratch(patch); putScratch(out) }()
+	resp := rh.h.handle(r.Context(), req, pod, (*patch)[:0])
+	if resp.Patch != nil {
+		*patch = resp.Patch // it may have grown
+	}
 	if err := resp.Complete(req); err != nil {
 		resp = admission.Errored(http.StatusInternalServerError, err)
 		resp.UID = req.UID
 	}
-	ar := admissionv1.AdmissionReview{Response: &resp.AdmissionResponse}
 	if gvk == (schema.GroupVersionKind{}) {
 		gvk = reviewV1
 	}
+	if b, ok := appendReview((*out)[:0], gvk, &resp.AdmissionResponse); ok {
+		*out = b
+		if _, err := w.Write(b); err != nil {
+			rh.h.log.ErrorContext(r.Context(), "unable to write the response", "error", err)
+		}
+		return
+	}
+	ar := admissionv1.AdmissionReview{Response: &resp.AdmissionResponse}
 	ar.SetGroupVersionKind(gvk)
 	if err := json.NewEncoder(w).Encode(ar); err != nil {
 		rh.h.log.ErrorContext(r.Context(), "unable to encode and write the response", "error", err)
 		serverError := admission.Errored(http.StatusInternalServerError, err)
 		_ = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{Response: &serverError.AdmissionResponse})
+	}
+}
+
+// appendReview appends the AdmissionReview answering with r, byte for
+// byte as json.Encoder writes it, when r has only the fields the handler
+// sets (an uid, allowed, a plain status code, a patch, warnings);
+// otherwise ok is false.
+func appendReview(buf []byte, gvk schema.GroupVersionKind, r *admissionv1.AdmissionResponse) ([]byte, bool) {
+	if r.AuditAnnotations != nil || (r.Result != nil && !plainStatus(r.Result)) {
+		return buf, false
+	}
+	apiVersion, kind := gvk.ToAPIVersionAndKind()
+	buf = append(buf, '{')
+	if kind != "" {
+		buf = append(buf, `"kind":`...)
+		buf = appendJSONString(buf, kind)
+		buf = append(buf, ',')
+	}
+	if apiVersion != "" {
+		buf = append(buf, `"apiVersion":`...)
+		buf = appendJSONString(buf, apiVersion)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"response":{"uid":`...)
+	buf = appendJSONString(buf, string(r.UID))
+	buf = append(buf, `,"allowed":`...)
+	buf = strconv.AppendBool(buf, r.Allowed)
+	if r.Result != nil {
+		buf = append(buf, `,"status":{"metadata":{}`...)
+		if r.Result.Code != 0 {
+			buf = append(buf, `,"code":`...)
+			buf = strconv.AppendInt(buf, int64(r.Result.Code), 10)
+		}
+		buf = append(buf, '}')
+	}
+	if len(r.Patch) > 0 {
+		buf = append(buf, `,"patch":"`...)
+		buf = base64.StdEncoding.AppendEncode(buf, r.Patch)
+		buf = append(buf, '"')
+	}
+	if r.PatchType != nil {
+		buf = append(buf, `,"patchType":`...)
+		buf = appendJSONString(buf, string(*r.PatchType))
+	}
+	if len(r.Warnings) > 0 {
+		buf = append(buf, `,"warnings":[`...)
+		for i, w := range r.Warnings {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSONString(buf, w)
+		}
+		buf = append(buf, ']')
+	}
+	return append(buf, "}}\n"...), true
+}
+
+// plainStatus: only the code is set, as Response.Complete leaves it.
+func plainStatus(s *metav1.Status) bool {
+	return s.TypeMeta == (metav1.TypeMeta{}) && s.SelfLink == "" && s.ResourceVersion == "" && s.Continue == "" &&
+		s.RemainingItemCount == nil && s.Status == "" && s.Message == "" && s.Reason == "" && s.Details == nil
+}
+
+// Patches and answers are built in pooled scratch buffers.
+var scratches = sync.Pool{New: func() any { b := make([]byte, 0, 8192); return &b }}
+
+func getScratch() *[]byte { return scratches.Get().(*[]byte) }
+
+func putScratch(b *[]byte) {
+	if cap(*b) <= maxPooled {
+		scratches.Put(b)
 	}
 }
 
@@ -100,66 +188,140 @@ func putBuffer(b *bytes.Buffer) {
 // decodeReview decodes body as controller-runtime's deserializer would
 // (k8s.io/apimachinery's JSON serializer, non-strict, into an unregistered
 // type): ok is false where that deserializer would not take the JSON path
-// or would fail.
-func decodeReview(body []byte) (admission.Request, schema.GroupVersionKind, bool) {
-	var req admission.Request
+// or would fail. When the body is plain (see scanKeys) and names one
+// "object", the pod is decoded in the same pass, by decodePod's rules, and
+// returned; otherwise pod is nil and the request carries the object's JSON.
+func decodeReview(body []byte) (req admission.Request, pod *corev1.Pod, gvk schema.GroupVersionKind, ok bool) {
 	if !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
-		return req, schema.GroupVersionKind{}, false
+		return req, nil, gvk, false
+	}
+	if ar, pod, tm, ok := fastDecodeReview(body); ok {
+		gv, err := schema.ParseGroupVersion(tm.APIVersion)
+		if err != nil {
+			return req, nil, gvk, false
+		}
+		req.AdmissionRequest = ar
+		return req, pod, gv.WithKind(tm.Kind), true
+	}
+	return generalDecodeReview(body)
+}
+
+// generalDecodeReview is decodeReview for any body starting with "{".
+func generalDecodeReview(body []byte) (req admission.Request, pod *corev1.Pod, gvk schema.GroupVersionKind, ok bool) {
+	keys := scanKeys(body)
+	var tm metav1.TypeMeta
+	if keys.plain && keys.objects == 1 {
+		// The decoder reuses the request it is given and, like
+		// controller-runtime, the result is that first request even if
+		// "request" is null or repeated.
+		r := &fastRequest{}
+		fr := fastReview{Request: r}
+		if err := utiljson.Unmarshal(body, &fr); err != nil {
+			return req, nil, gvk, false
+		}
+		req.AdmissionRequest, tm = r.AdmissionRequest, fr.TypeMeta
+		if r.Object != nil {
+			pod = r.Object.pod()
+		}
+	} else {
+		ar := admissionv1.AdmissionReview{Request: &req.AdmissionRequest}
+		if err := utiljson.Unmarshal(body, &ar); err != nil {
+			return req, nil, gvk, false
+		}
+		tm = ar.TypeMeta
 	}
 	// The review is decoded case-sensitively; its apiVersion and kind
 	// (which only name the response's version) are what encoding/json
 	// finds, case-insensitively, as the deserializer's SimpleMetaFactory
 	// does. Both are the same unless the body spells a key "apiversion"
 	// or "kind" some other way, which needs a second decoding.
-	ar := admissionv1.AdmissionReview{Request: &req.AdmissionRequest}
-	if err := utiljson.Unmarshal(body, &ar); err != nil {
-		return req, schema.GroupVersionKind{}, false
-	}
-	tm := ar.TypeMeta
-	if !exactTypeMetaKeys(body) {
+	if !keys.plain {
 		var meta struct {
 			APIVersion string `json:"apiVersion,omitempty"`
 			Kind       string `json:"kind,omitempty"`
 		}
 		if err := json.Unmarshal(body, &meta); err != nil {
-			return req, schema.GroupVersionKind{}, false
+			return req, nil, gvk, false
 		}
 		tm.APIVersion, tm.Kind = meta.APIVersion, meta.Kind
 	}
 	gv, err := schema.ParseGroupVersion(tm.APIVersion)
 	if err != nil {
-		return req, schema.GroupVersionKind{}, false
+		return req, nil, gvk, false
 	}
-	return req, gv.WithKind(tm.Kind), true
+	return req, pod, gv.WithKind(tm.Kind), true
 }
 
-// exactTypeMetaKeys reports whether body, valid JSON, is ASCII without \u
-// escapes and every string that equals "apiVersion" or "kind" ignoring
-// case is spelled exactly so: then encoding/json's case-insensitive field
-// matching and sigs.k8s.io/json's case-sensitive one see the same
-// top-level apiVersion and kind. (Non-ASCII could fold into ASCII, as the
-// Kelvin sign into k; an escape could spell a letter.)
-func exactTypeMetaKeys(body []byte) bool {
-	for _, c := range body {
-		if c >= utf8.RuneSelf {
+// fastReview is an AdmissionReview whose request's object is a podView.
+type fastReview struct {
+	metav1.TypeMeta `json:",inline"`
+	Request         *fastRequest                   `json:"request,omitempty"`
+	Response        *admissionv1.AdmissionResponse `json:"response,omitempty"`
+}
+
+// fastRequest's Object, being shallower, takes "object" from the embedded
+// AdmissionRequest's RawExtension.
+type fastRequest struct {
+	admissionv1.AdmissionRequest `json:",inline"`
+	Object                       *podView `json:"object,omitempty"`
+}
+
+// bodyKeys is what scanKeys found.
+type bodyKeys struct {
+	// plain: the body is ASCII without \u escapes, and every string that
+	// equals "apiVersion" or "kind" ignoring case is spelled exactly so.
+	// Then encoding/json's case-insensitive field matching and
+	// sigs.k8s.io/json's case-sensitive one see the same top-level
+	// apiVersion and kind. (Non-ASCII could fold into ASCII, as the Kelvin
+	// sign into k; an escape could spell a letter.)
+	plain bool
+	// objects counts the strings "object" in a plain body: with one, the
+	// request's object can be decoded in place (a repeated key would merge
+	// into the pod where the RawExtension keeps only the last).
+	objects int
+}
+
+// scanKeys looks at every string of body, valid JSON, that could be a key.
+func scanKeys(body []byte) bodyKeys {
+	if !isASCII(body) || bytes.Contains(body, []byte(`\u`)) {
+		return bodyKeys{}
+	}
+	k := bodyKeys{plain: true}
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '"')
+		if j < 0 {
+			return k
+		}
+		i += j + 1
+		rest := body[i:]
+		switch {
+		case hasPrefixFold(rest, `apiversion"`):
+			k.plain = k.plain && bytes.HasPrefix(rest, []byte(`apiVersion"`))
+		case hasPrefixFold(rest, `kind"`):
+			k.plain = k.plain && bytes.HasPrefix(rest, []byte(`kind"`))
+		case bytes.HasPrefix(rest, []byte(`object"`)):
+			k.objects++
+		}
+		if !k.plain {
+			return bodyKeys{}
+		}
+	}
+}
+
+// hasPrefixFold: b starts with lower, ignoring ASCII case.
+func hasPrefixFold(b []byte, lower string) bool {
+	return len(b) >= len(lower) && (b[0]|0x20) == lower[0] && bytes.EqualFold(b[:len(lower)], []byte(lower))
+}
+
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
 			return false
 		}
+		b = b[8:]
 	}
-	if bytes.Contains(body, []byte(`\u`)) {
-		return false
-	}
-	return onlyExact(body, `"apiversion"`, `"apiVersion"`) && onlyExact(body, `"kind"`, `"kind"`)
-}
-
-// onlyExact reports whether every ASCII case-insensitive occurrence of
-// folded (lower case) in body is exact.
-func onlyExact(body []byte, folded, exact string) bool {
-	n := len(folded)
-	for i := 0; i+n <= len(body); i++ {
-		if body[i] != '"' || !bytes.EqualFold(body[i:i+n], []byte(folded)) {
-			continue
-		}
-		if string(body[i:i+n]) != exact {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
 			return false
 		}
 	}

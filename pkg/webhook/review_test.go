@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
@@ -92,13 +96,22 @@ func TestReviewMatchesControllerRuntime(t *testing.T) {
 // TestMutatedReviewsMatchControllerRuntime is a quick deterministic fuzz:
 // bytes of the reviews replaced, deleted, duplicated or case-flipped.
 func TestMutatedReviewsMatchControllerRuntime(t *testing.T) {
+	for _, b := range mutatedBodies(t, 1) {
+		sameAsControllerRuntime(t, b, "application/json")
+	}
+}
+
+// mutatedBodies returns 3000 (300 with -short) reviewBodies with bytes
+// replaced, deleted, duplicated or case-flipped.
+func mutatedBodies(t *testing.T, seed uint64) [][]byte {
 	n := 3000
 	if testing.Short() {
 		n = 300
 	}
 	bodies := reviewBodies(t)
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(seed, 2))
 	alphabet := []byte(`{}[]":,\ aAkKiInNdDvV01u` + "\xe2\x84\xaa\xc5\xbf\x00\n")
+	out := make([][]byte, 0, n)
 	for range n {
 		b := bytes.Clone(bodies[rng.IntN(len(bodies))])
 		for range 1 + rng.IntN(4) {
@@ -118,8 +131,9 @@ func TestMutatedReviewsMatchControllerRuntime(t *testing.T) {
 				b[i] ^= 0x20
 			}
 		}
-		sameAsControllerRuntime(t, b, "application/json")
+		out = append(out, b)
 	}
+	return out
 }
 
 // FuzzReviewMatchesControllerRuntime: for any body the answer is
@@ -133,7 +147,7 @@ func FuzzReviewMatchesControllerRuntime(f *testing.F) {
 	})
 }
 
-func TestExactTypeMetaKeys(t *testing.T) {
+func TestScanKeys(t *testing.T) {
 	for s, want := range map[string]bool{
 		`{"apiVersion":"v1","kind":"K","request":{"kind":{"kind":"Pod"}}}`: true,
 		`{"ApiVersion":"v1"}`:      false,
@@ -146,8 +160,58 @@ func TestExactTypeMetaKeys(t *testing.T) {
 		`{"apiVersion":"KIND/v1"}`: true,
 		`{"\"Kind":"K"}`:           false,
 	} {
-		if got := exactTypeMetaKeys([]byte(s)); got != want {
-			t.Errorf("exactTypeMetaKeys(%s) = %v, want %v", s, got, want)
+		if got := scanKeys([]byte(s)).plain; got != want {
+			t.Errorf("scanKeys(%s).plain = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[string]bodyKeys{
+		`{"request":{"object":{},"oldObject":null}}`:       {plain: true, objects: 1},
+		`{"request":{"object":{},"object":{}}}`:            {plain: true, objects: 2},
+		`{"request":{"Object":{"a":"object"}}}`:            {plain: true, objects: 1}, // a value, counted conservatively
+		`{"request":{"object":{"a":"\"object\""}}}`:        {plain: true, objects: 1}, // the string "\"object\"" is not "object"
+		`{"request":{"object":{"a":"caf\u00e9"}}}`:         {},
+		"{\"request\":{\"object\":{\"a\":\"caf\u00e9\"}}}": {},
+	} {
+		if got := scanKeys([]byte(s)); got != want {
+			t.Errorf("scanKeys(%s) = %+v, want %+v", s, got, want)
+		}
+	}
+}
+
+// TestAppendReviewMatchesEncoder: the hand-written answer is what
+// json.Encoder (controller-runtime's writer) writes for the same review.
+func TestAppendReviewMatchesEncoder(t *testing.T) {
+	jp := admissionv1.PatchTypeJSONPatch
+	gvks := []schema.GroupVersionKind{reviewV1, {Group: "admission.k8s.io", Version: "v1beta1", Kind: "AdmissionReview"}, {Version: "v1"}, {Kind: "K"}, {Group: "<g>", Version: "v\u2028", Kind: "\"K\""}}
+	responses := []admissionv1.AdmissionResponse{
+		{},
+		{UID: "705ab4f5-6393-11e8-b7cc-42010a800002", Allowed: true, Result: &metav1.Status{Code: 200}},
+		{UID: "u", Allowed: true, Result: &metav1.Status{}, Patch: []byte(`[{"op":"add","path":"/a","value":"<&>"}]`), PatchType: &jp},
+		{UID: "u", Allowed: true, Patch: []byte{}, PatchType: &jp, Warnings: []string{}},
+		{UID: "u\x00\xff", Allowed: false, Warnings: []string{"kale: a & b <c> \"d\" \\ \t é \u2029 \xfe", ""}},
+		{UID: "u", Result: &metav1.Status{Code: 500, Message: "boom"}},
+		{UID: "u", Result: &metav1.Status{Code: 200, ListMeta: metav1.ListMeta{Continue: "x"}}},
+		{UID: "u", AuditAnnotations: map[string]string{"a": "b"}},
+	}
+	for _, gvk := range gvks {
+		for i := range responses {
+			r := &responses[i]
+			ar := admissionv1.AdmissionReview{Response: r}
+			ar.SetGroupVersionKind(gvk)
+			var want bytes.Buffer
+			if err := json.NewEncoder(&want).Encode(ar); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := appendReview(nil, gvk, r)
+			if !ok {
+				if r.AuditAnnotations == nil && (r.Result == nil || plainStatus(r.Result)) {
+					t.Errorf("appendReview refused %+v", r)
+				}
+				continue
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("appendReview(%v, %+v)\n got %s\nwant %s", gvk, r, got, want.Bytes())
+			}
 		}
 	}
 }
