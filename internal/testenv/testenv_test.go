@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
@@ -159,6 +160,23 @@ func TestMutatingWebhooksAreCalled(t *testing.T) {
 	t.Cleanup(func() {
 		_ = env.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(context.Background(), cfg.Name, metav1.DeleteOptions{})
 	})
+	// The API server learns of webhook configurations through an
+	// informer: dry-run creates show when it calls this one.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cm, err := env.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "probe"}},
+			metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cm.Data["mutated"] == "yes" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API server never called the webhook: data = %v", cm.Data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cm, err := env.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
