@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -470,6 +471,10 @@ func (r *jsonReader) fail() {
 }
 
 func (r *jsonReader) ws() {
+	// Indented JSON has runs of spaces: skip them a word at a time.
+	for r.i+8 <= len(r.b) && binary.LittleEndian.Uint64(r.b[r.i:]) == 0x2020202020202020 {
+		r.i += 8
+	}
 	for r.i < len(r.b) {
 		switch r.b[r.i] {
 		case ' ', '\t', '\n', '\r':
@@ -603,6 +608,14 @@ func (r *jsonReader) rawString() (s []byte, escaped bool) {
 	}
 	start := r.i + 1
 	for i := start; i < len(r.b); {
+		// Skip words of plain characters (no quote, backslash, control
+		// character or non-ASCII) at once.
+		for i+8 <= len(r.b) && plainWord(binary.LittleEndian.Uint64(r.b[i:])) {
+			i += 8
+		}
+		if i >= len(r.b) {
+			break
+		}
 		switch c := r.b[i]; {
 		case c == '"':
 			r.i = i + 1
@@ -623,6 +636,16 @@ func (r *jsonReader) rawString() (s []byte, escaped bool) {
 	}
 	r.fail()
 	return nil, false
+}
+
+// plainWord reports whether none of the 8 bytes in w is a quote, a
+// backslash, below 0x20 or above 0x7f (the classic "has zero byte" bit
+// tricks).
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	special := hasZero(w^(ones*'"')) | hasZero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs | w&highs
+	return special == 0
 }
 
 // str reads a string into dst; null leaves dst alone, as encoding/json

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -139,6 +140,19 @@ func TestViewKeysAreAllTheTypesKeys(t *testing.T) {
 		}
 		if !slices.Equal(c.keys, want) {
 			t.Errorf("%s keys: have %q, the type has %q", c.typ, c.keys, want)
+		}
+	}
+}
+
+func TestPlainWord(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+			if got := plainWord(binary.LittleEndian.Uint64(w)); got != want {
+				t.Errorf("plainWord(%q) = %v, want %v", w, got, want)
+			}
 		}
 	}
 }
