@@ -199,9 +199,8 @@ func (r *jsonReader) userInfo(req *admissionv1.AdmissionRequest) {
 	})
 }
 
-// pod decodes the podView of the object (see decodePod). The fields whose
-// types are large or change between Kubernetes versions (env, mounts,
-// emptyDir, projected) go through utiljson, the general path's decoder.
+// pod decodes the podView of the object (see decodePod). An env var's
+// valueFrom goes through utiljson, the general path's decoder.
 func (r *jsonReader) pod() *corev1.Pod {
 	var v podView
 	var seen fieldSet
@@ -267,10 +266,10 @@ func (r *jsonReader) spec(v *podView) {
 						r.str(&vol.Name)
 					case "emptyDir":
 						vseen.first(r, 1)
-						r.general(&vol.EmptyDir)
+						vol.EmptyDir = r.presence()
 					case "projected":
 						vseen.first(r, 2)
-						r.general(&vol.Projected)
+						vol.Projected = r.presence()
 					default:
 						r.skip()
 					}
@@ -418,6 +417,15 @@ func (r *jsonReader) volumeMounts() []corev1.VolumeMount {
 		})
 	})
 	return out
+}
+
+// presence reads any value: nil for null.
+func (r *jsonReader) presence() *present {
+	if r.null() {
+		return nil
+	}
+	r.skip()
+	return &present{}
 }
 
 // general decodes the next value into v with utiljson.

@@ -31,11 +31,18 @@ type podView struct {
 	} `json:"spec"`
 }
 
+// volumeView: Mutate only asks whether a volume is an emptyDir or a
+// projected volume, not what they hold.
 type volumeView struct {
-	Name      string                        `json:"name"`
-	EmptyDir  *corev1.EmptyDirVolumeSource  `json:"emptyDir"`
-	Projected *corev1.ProjectedVolumeSource `json:"projected"`
+	Name      string   `json:"name"`
+	EmptyDir  *present `json:"emptyDir"`
+	Projected *present `json:"projected"`
 }
+
+// present decodes any JSON value but null, keeping nothing of it.
+type present struct{}
+
+func (*present) UnmarshalJSON([]byte) error { return nil }
 
 type initContainerView struct {
 	Name  string `json:"name"`
@@ -67,7 +74,13 @@ func (v *podView) pod() *corev1.Pod {
 	if s.Volumes != nil {
 		p.Spec.Volumes = make([]corev1.Volume, len(s.Volumes))
 		for i, vol := range s.Volumes {
-			p.Spec.Volumes[i] = corev1.Volume{Name: vol.Name, VolumeSource: corev1.VolumeSource{EmptyDir: vol.EmptyDir, Projected: vol.Projected}}
+			p.Spec.Volumes[i].Name = vol.Name
+			if vol.EmptyDir != nil {
+				p.Spec.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+			}
+			if vol.Projected != nil {
+				p.Spec.Volumes[i].Projected = &corev1.ProjectedVolumeSource{}
+			}
 		}
 	}
 	if s.InitContainers != nil {
