@@ -24,19 +24,18 @@ import (
 func fastDecodeReview(body []byte) (req admissionv1.AdmissionRequest, pod *corev1.Pod, tm metav1.TypeMeta, ok bool) {
 	r := &jsonReader{b: body}
 	var seen [3]bool
-	r.object(func(key []byte) {
+	var st seq
+	for key, ok := r.nextKey(&st); ok; key, ok = r.nextKey(&st) {
 		i := keyIndex(reviewKeys, key)
 		switch {
 		case i >= 0 && seen[i]:
 			r.fail()
-			return
 		case i >= 0:
 			seen[i] = true
 		case bytes.EqualFold(key, []byte("kind")) || bytes.EqualFold(key, []byte("apiVersion")) || string(key) == "response":
 			// The type meta is read case-insensitively (see
 			// decodeReview), and a response is not ours to decode.
 			r.fail()
-			return
 		}
 		switch i {
 		case 0:
@@ -50,7 +49,7 @@ func fastDecodeReview(body []byte) (req admissionv1.AdmissionRequest, pod *corev
 		default:
 			r.skip()
 		}
-	})
+	}
 	r.ws()
 	if r.bad || r.i != len(r.b) {
 		return req, nil, tm, false
@@ -60,21 +59,12 @@ func fastDecodeReview(body []byte) (req admissionv1.AdmissionRequest, pod *corev
 
 var reviewKeys = []string{"kind", "apiVersion", "request"}
 
-// keyIndex is the index of key in names, or -1.
-func keyIndex(names []string, key []byte) int {
-	for i, n := range names {
-		if string(key) == n {
-			return i
-		}
-	}
-	return -1
-}
-
 var requestKeys = []string{"uid", "kind", "resource", "subResource", "requestKind", "requestResource", "requestSubResource",
 	"name", "namespace", "operation", "userInfo", "object", "oldObject", "dryRun", "options"}
 
 func (r *jsonReader) request(req *admissionv1.AdmissionRequest) (pod *corev1.Pod) {
-	r.fields(requestKeys, false, func(i int) {
+	f := fields{names: requestKeys}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch requestKeys[i] {
 		case "uid":
 			var s string
@@ -122,7 +112,7 @@ func (r *jsonReader) request(req *admissionv1.AdmissionRequest) (pod *corev1.Pod
 		case "options":
 			req.Options.Raw = r.rawExtension()
 		}
-	})
+	}
 	return pod
 }
 
@@ -136,13 +126,17 @@ func (r *jsonReader) gvr(v *metav1.GroupVersionResource) {
 
 // stringFields reads an object whose keys names[i] are strings for dst[i].
 func (r *jsonReader) stringFields(names []string, dst ...*string) {
-	r.fields(names, false, func(i int) { r.str(dst[i]) })
+	f := fields{names: names}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
+		r.str(dst[i])
+	}
 }
 
 var userInfoKeys = []string{"username", "uid", "groups", "extra"}
 
 func (r *jsonReader) userInfo(u *authenticationv1.UserInfo) {
-	r.fields(userInfoKeys, false, func(i int) {
+	f := fields{names: userInfoKeys}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch userInfoKeys[i] {
 		case "username":
 			r.str(&u.Username)
@@ -152,20 +146,21 @@ func (r *jsonReader) userInfo(u *authenticationv1.UserInfo) {
 			u.Groups = r.strings()
 		case "extra":
 			if r.null() {
-				return
+				continue
 			}
 			// encoding/json makes the map, and each list, even when empty.
 			u.Extra = map[string]authenticationv1.ExtraValue{}
-			r.object(func(key []byte) {
+			var st seq
+			for key, ok := r.nextKey(&st); ok; key, ok = r.nextKey(&st) {
 				k := string(key)
 				if _, dup := u.Extra[k]; dup || r.peek() != '[' {
 					r.fail()
-					return
+					break
 				}
 				u.Extra[k] = r.strings()
-			})
+			}
 		}
-	})
+	}
 }
 
 var (
@@ -178,14 +173,15 @@ var (
 // valueFrom goes through utiljson, the general path's decoder.
 func (r *jsonReader) pod() *corev1.Pod {
 	var v podView
-	r.fields(podKeys, false, func(i int) {
+	f := fields{names: podKeys}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch podKeys[i] {
 		case "metadata":
 			r.metadata(&v)
 		case "spec":
 			r.spec(&v)
 		}
-	})
+	}
 	if r.bad {
 		return nil
 	}
@@ -194,7 +190,8 @@ func (r *jsonReader) pod() *corev1.Pod {
 
 func (r *jsonReader) metadata(v *podView) {
 	m := &v.Metadata
-	r.fields(metadataKeys, false, func(i int) {
+	f := fields{names: metadataKeys}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch metadataKeys[i] {
 		case "name":
 			r.str(&m.Name)
@@ -207,12 +204,13 @@ func (r *jsonReader) metadata(v *podView) {
 		case "annotations":
 			m.Annotations = r.stringMap()
 		}
-	})
+	}
 }
 
 func (r *jsonReader) spec(v *podView) {
 	s := &v.Spec
-	r.fields(specKeys, false, func(i int) {
+	f := fields{names: specKeys}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch specKeys[i] {
 		case "volumes":
 			s.Volumes = list(r, []string{"name", "emptyDir", "projected"}, false, func(vol *volumeView, key string) {
@@ -237,7 +235,7 @@ func (r *jsonReader) spec(v *podView) {
 		case "containers":
 			s.Containers = list(r, []string{"name", "image", "env", "volumeMounts"}, false, r.container)
 		}
-	})
+	}
 }
 
 func (r *jsonReader) container(c *containerView, key string) {
@@ -262,12 +260,15 @@ func list[T any](r *jsonReader, names []string, strict bool, field func(e *T, ke
 		return nil
 	}
 	out := []T{}
-	r.array(func() {
+	for st := (seq{}); r.nextElement(&st); {
 		var zero T
 		out = append(out, zero)
 		e := &out[len(out)-1]
-		r.fields(names, strict, func(i int) { field(e, names[i]) })
-	})
+		f := fields{names: names, strict: strict}
+		for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
+			field(e, names[i])
+		}
+	}
 	return out
 }
 

@@ -43,12 +43,12 @@ func (h *Handler) Webhook() http.Handler {
 // Handle answers one admission request. It never denies: pods that are not
 // ours, or that it cannot read or mutate, are allowed unchanged.
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
-	return h.handle(ctx, req, nil, nil)
+	return h.handle(ctx, &req, nil, nil)
 }
 
 // handle is Handle with the request's pod already decoded (by decodePod's
 // rules) when pod is not nil; a patch is appended to scratch.
-func (h *Handler) handle(ctx context.Context, req admission.Request, pod *corev1.Pod, scratch []byte) (resp admission.Response) {
+func (h *Handler) handle(ctx context.Context, req *admission.Request, pod *corev1.Pod, scratch []byte) (resp admission.Response) {
 	start := time.Now()
 	outcome, reason := OutcomeError, "panic"
 	defer func() {
@@ -63,7 +63,7 @@ func (h *Handler) handle(ctx context.Context, req admission.Request, pod *corev1
 	return resp
 }
 
-func (h *Handler) decide(ctx context.Context, req admission.Request, pod *corev1.Pod, scratch []byte) (admission.Response, string, string) {
+func (h *Handler) decide(ctx context.Context, req *admission.Request, pod *corev1.Pod, scratch []byte) (admission.Response, string, string) {
 	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.SubResource != "" {
 		return admission.Allowed(""), OutcomeSkipped, "not-a-pod"
 	}
@@ -104,7 +104,7 @@ func (h *Handler) decide(ctx context.Context, req admission.Request, pod *corev1
 	return resp.WithWarnings(warnings...), OutcomeInjected, ""
 }
 
-func (h *Handler) failed(ctx context.Context, req admission.Request, reason string, err error) (admission.Response, string, string) {
+func (h *Handler) failed(ctx context.Context, req *admission.Request, reason string, err error) (admission.Response, string, string) {
 	h.log.ErrorContext(ctx, "cannot build the patch; allowing the pod unchanged", "error", err,
 		"namespace", req.Namespace, "name", req.Name, "uid", req.UID)
 	return admission.Allowed("").WithWarnings("kale: internal error (" + err.Error() + "); the pod was created without kale"),
@@ -120,7 +120,7 @@ func containerIndex(p *corev1.Pod, name string) int {
 	return 0
 }
 
-func podName(p *corev1.Pod, req admission.Request) string {
+func podName(p *corev1.Pod, req *admission.Request) string {
 	switch {
 	case p.Name != "":
 		return p.Name

@@ -76,75 +76,110 @@ func (r *jsonReader) boolean() bool {
 	return false
 }
 
-// object reads an object, calling field with each key (the reader then at
-// its value, which field must consume). Keys with escapes are not handled.
-func (r *jsonReader) object(field func(key []byte)) {
-	r.sequence('{', '}', func() {
-		key, escaped := r.rawString()
-		if escaped || r.peek() != ':' {
-			r.fail()
-			return
-		}
-		r.i++
-		field(key)
-	})
+// The reader is pulled, not called back, so that a nested value costs
+// one stack frame: deep callbacks grew each connection's goroutine stack
+// to 32 KB. Objects and arrays are read as
+//
+//	var st seq
+//	for r.nextElement(&st) { read the element }
+//	for key, ok := r.nextKey(&st); ok; key, ok = r.nextKey(&st) { read the value }
+
+// seq is where a reader is in an object or array.
+type seq struct{ started bool }
+
+// nextElement moves to the next element of an array: false at its end
+// (or on an error).
+func (r *jsonReader) nextElement(st *seq) bool {
+	return r.next(st, '[', ']')
 }
 
-// array reads an array, calling elem at each element, which elem must
-// consume.
-func (r *jsonReader) array(elem func()) {
-	r.sequence('[', ']', elem)
-}
-
-// sequence reads opening, items separated by commas, and closing.
-func (r *jsonReader) sequence(opening, closing byte, item func()) {
-	if r.peek() != opening {
+// nextKey reads the next key of an object and its colon: false at the end
+// of the object (or on an error). Keys with escapes are not handled.
+func (r *jsonReader) nextKey(st *seq) ([]byte, bool) {
+	if !r.next(st, '{', '}') {
+		return nil, false
+	}
+	key, escaped := r.rawString()
+	if escaped || r.peek() != ':' {
 		r.fail()
-		return
+		return nil, false
 	}
 	r.i++
-	if r.depth++; r.depth > maxDepth {
-		r.fail()
-		return
-	}
-	if r.peek() == closing {
-		r.i++
-		r.depth--
-		return
-	}
-	for !r.bad {
-		item()
-		switch r.peek() {
-		case ',':
-			r.i++
-		case closing:
-			r.i++
-			r.depth--
-			return
-		default:
-			r.fail()
-		}
-	}
+	return key, true
 }
 
-// fields reads an object, calling field(i) at the value of each key
-// names[i]; a repeated one fails r (it would merge or override where the
-// general path does something else). Other keys are skipped, or fail r
-// when strict.
-func (r *jsonReader) fields(names []string, strict bool, field func(i int)) {
-	var seen uint64
-	r.object(func(key []byte) {
-		i := keyIndex(names, key)
-		switch {
-		case i < 0 && strict, i >= 0 && seen&(1<<i) != 0:
+// next reads the opening byte the first time, then a comma or the closing
+// byte, and reports whether an item follows.
+func (r *jsonReader) next(st *seq, opening, closing byte) bool {
+	if r.bad {
+		return false
+	}
+	if !st.started {
+		st.started = true
+		if r.peek() != opening {
 			r.fail()
+			return false
+		}
+		r.i++
+		if r.depth++; r.depth > maxDepth {
+			r.fail()
+			return false
+		}
+		if r.peek() != closing {
+			return true
+		}
+	} else if r.peek() == ',' {
+		r.i++
+		return true
+	} else if r.peek() != closing {
+		r.fail()
+		return false
+	}
+	r.i++
+	r.depth--
+	return false
+}
+
+// fields walks an object for the keys in names.
+type fields struct {
+	seq
+	names  []string
+	strict bool
+	seen   uint64
+}
+
+// nextField returns the index in f.names of the object's next key, the
+// reader at its value; other keys are skipped, or fail r when f is
+// strict, and a repeated one fails r (it would merge or override where
+// the general path does something else). -1 at the end.
+func (r *jsonReader) nextField(f *fields) int {
+	for {
+		key, ok := r.nextKey(&f.seq)
+		if !ok {
+			return -1
+		}
+		i := keyIndex(f.names, key)
+		switch {
+		case i < 0 && f.strict, i >= 0 && f.seen&(1<<i) != 0:
+			r.fail()
+			return -1
 		case i < 0:
 			r.skip()
 		default:
-			seen |= 1 << i
-			field(i)
+			f.seen |= 1 << i
+			return i
 		}
-	})
+	}
+}
+
+// keyIndex is the index of key in names, or -1.
+func keyIndex(names []string, key []byte) int {
+	for i, n := range names {
+		if string(key) == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // rawString reads a string and returns its bytes between the quotes and
@@ -251,9 +286,9 @@ func (r *jsonReader) strings() []string {
 		return nil
 	}
 	out := []string{}
-	r.array(func() {
+	for st := (seq{}); r.nextElement(&st); {
 		out = append(out, r.element())
-	})
+	}
 	return out
 }
 
@@ -264,14 +299,15 @@ func (r *jsonReader) stringMap() map[string]string {
 		return nil
 	}
 	m := map[string]string{}
-	r.object(func(key []byte) {
+	var st seq
+	for key, ok := r.nextKey(&st); ok; key, ok = r.nextKey(&st) {
 		k := string(key)
 		if _, dup := m[k]; dup {
 			r.fail()
-			return
+			break
 		}
 		m[k] = r.element()
-	})
+	}
 	return m
 }
 
@@ -292,9 +328,14 @@ func (r *jsonReader) skip() {
 	case c == '"':
 		r.rawString()
 	case c == '{':
-		r.object(func([]byte) { r.skip() })
+		var st seq
+		for _, ok := r.nextKey(&st); ok; _, ok = r.nextKey(&st) {
+			r.skip()
+		}
 	case c == '[':
-		r.array(r.skip)
+		for st := (seq{}); r.nextElement(&st); {
+			r.skip()
+		}
 	case c == 't':
 		r.literal("true")
 	case c == 'f':

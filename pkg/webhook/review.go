@@ -64,13 +64,21 @@ func (rh *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Nothing decoded refers to body (strings and RawExtensions are copies).
 	putBuffer(buf)
+	rh.answer(w, r, req, pod, gvk)
+}
+
+// answer handles req and writes the AdmissionReview answer. The request
+// is a pointer and the rare encoder path a function of its own: the call
+// chain under here runs on every connection's goroutine, whose stack
+// grows to fit the deepest request.
+func (rh *reviewHandler) answer(w http.ResponseWriter, r *http.Request, req *admission.Request, pod *corev1.Pod, gvk schema.GroupVersionKind) {
 	patch, out := getScratch(), getScratch()
 	defer func() { putScratch(patch); putScratch(out) }()
 	resp := rh.h.handle(r.Context(), req, pod, (*patch)[:0])
 	if resp.Patch != nil {
 		*patch = resp.Patch // it may have grown
 	}
-	if err := resp.Complete(req); err != nil {
+	if err := resp.Complete(*req); err != nil {
 		resp = admission.Errored(http.StatusInternalServerError, err)
 		resp.UID = req.UID
 	}
@@ -84,6 +92,11 @@ func (rh *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	rh.encode(w, r, gvk, &resp)
+}
+
+// encode writes the answer with json.Encoder, as controller-runtime does.
+func (rh *reviewHandler) encode(w http.ResponseWriter, r *http.Request, gvk schema.GroupVersionKind, resp *admission.Response) {
 	ar := admissionv1.AdmissionReview{Response: &resp.AdmissionResponse}
 	ar.SetGroupVersionKind(gvk)
 	if err := json.NewEncoder(w).Encode(ar); err != nil {
@@ -191,19 +204,19 @@ func putBuffer(b *bytes.Buffer) {
 // or would fail. When the body is plain (see scanKeys) and names one
 // "object", the pod is decoded in the same pass, by decodePod's rules, and
 // returned; otherwise pod is nil and the request carries the object's JSON.
-func decodeReview(body []byte) (req admission.Request, pod *corev1.Pod, gvk schema.GroupVersionKind, ok bool) {
+func decodeReview(body []byte) (*admission.Request, *corev1.Pod, schema.GroupVersionKind, bool) {
 	if !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
-		return req, nil, gvk, false
+		return nil, nil, schema.GroupVersionKind{}, false
 	}
 	if ar, pod, tm, ok := fastDecodeReview(body); ok {
 		gv, err := schema.ParseGroupVersion(tm.APIVersion)
 		if err != nil {
-			return req, nil, gvk, false
+			return nil, nil, schema.GroupVersionKind{}, false
 		}
-		req.AdmissionRequest = ar
-		return req, pod, gv.WithKind(tm.Kind), true
+		return &admission.Request{AdmissionRequest: ar}, pod, gv.WithKind(tm.Kind), true
 	}
-	return generalDecodeReview(body)
+	req, pod, gvk, ok := generalDecodeReview(body)
+	return &req, pod, gvk, ok
 }
 
 // generalDecodeReview is decodeReview for any body starting with "{".
