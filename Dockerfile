@@ -12,7 +12,7 @@ ARG VERSION=dev
 RUN CGO_ENABLED=1 go build -tags netgo,osusergo \
       -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -linkmode external -extldflags -static" \
       -o /out/kale/bin/kubectl-kale ./cmd/kubectl-kale \
- && CGO_ENABLED=0 go build -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION}" \
+ && CGO_ENABLED=0 go build -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -s -w" \
       -o /out/kale/bin/kale-webhook ./cmd/webhook \
  && ln -s kubectl-kale /out/kale/bin/kale \
  && mkdir -p /out/etc /out/tmp && chmod 1777 /out/tmp \
