@@ -253,7 +253,7 @@ func (r *jsonReader) container(c *containerView, key string) {
 
 // list reads null (nil) or a list of objects (never nil when empty, as
 // encoding/json makes it), field reading the value of each key of an
-// element that is one of names (see fields). A null element is not
+// element that is one of names (see nextField). A null element is not
 // handled.
 func list[T any](r *jsonReader, names []string, strict bool, field func(e *T, key string)) []T {
 	if r.null() {
