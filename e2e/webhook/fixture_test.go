@@ -115,7 +115,7 @@ func startWebhookNoCleanup(t *testing.T, name, dir string) *instance {
 	in := &instance{name: name, srv: srv, caPEM: caPEM, stop: cancel, done: make(chan error, 1), client: fastClient(t),
 		url: fmt.Sprintf("https://127.0.0.1:%d%s", port, webhook.Path)}
 	go func() { in.done <- srv.Start(ctx) }()
-	waitFor(t, 20*time.Second, "the webhook to be ready", func() error { return srv.Ready() })
+	testenv.Eventually(t, 20*time.Second, "the webhook to be ready", func() error { return srv.Ready() })
 
 	mwc := baseWebhookConfiguration(t)
 	mwc.Name = "kale-webhook-" + name
@@ -135,7 +135,7 @@ func startWebhookNoCleanup(t *testing.T, name, dir string) *instance {
 	// The API server picks up webhook configurations asynchronously: wait
 	// until a dry-run pod comes back injected.
 	ns := in.namespace(t, map[string]string{profileLabel: "kubeflow-profile"})
-	waitFor(t, 30*time.Second, "the API server to call the webhook", func() error {
+	testenv.Eventually(t, 30*time.Second, "the API server to call the webhook", func() error {
 		p, err := in.client.CoreV1().Pods(ns).Create(context.Background(), notebookPod("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			return err
@@ -243,21 +243,6 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // writeCerts makes a CA and a serving certificate for 127.0.0.1 in dir

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/kubeflow-kale/kale/internal/testenv"
 	"github.com/kubeflow-kale/kale/pkg/inject"
 )
 
@@ -232,7 +233,7 @@ func TestReinvocationAddsNothing(t *testing.T) {
 	}
 	defer mwcs.Delete(context.Background(), mwc.Name, metav1.DeleteOptions{})
 	ns := in.namespace(t, map[string]string{profileLabel: "kubeflow-profile", "e2e-touch": "yes"})
-	waitFor(t, 30*time.Second, "the touch webhook", func() error {
+	testenv.Eventually(t, 30*time.Second, "the touch webhook", func() error {
 		p, err := in.client.CoreV1().Pods(ns).Create(context.Background(), notebookPod("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			return err

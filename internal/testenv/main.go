@@ -83,6 +83,24 @@ func Require(t testing.TB, env *Env) {
 	}
 }
 
+// Eventually calls f until it returns nil, and fails the test with what
+// and f's last error when timeout passes first: for state the API server
+// (or any server) reaches asynchronously.
+func Eventually(t testing.TB, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // fuzzing reports whether this test binary runs with -fuzz (as the
 // coordinator or a worker): fuzz targets need no cluster, and every worker
 // process runs TestMain again.

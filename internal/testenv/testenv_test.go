@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -162,21 +163,17 @@ func TestMutatingWebhooksAreCalled(t *testing.T) {
 	})
 	// The API server learns of webhook configurations through an
 	// informer: dry-run creates show when it calls this one.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testenv.Eventually(t, 30*time.Second, "the API server to call the webhook", func() error {
 		cm, err := env.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "probe"}},
 			metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cm.Data["mutated"] == "yes" {
-			break
+		if cm.Data["mutated"] != "yes" {
+			return fmt.Errorf("not called yet: data = %v", cm.Data)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the API server never called the webhook: data = %v", cm.Data)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	cm, err := env.Client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)

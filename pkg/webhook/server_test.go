@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeflow-kale/kale/internal/testenv"
 )
 
 // writeServingCert writes a self-signed certificate for 127.0.0.1 with the
@@ -58,21 +60,6 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func eventually(t *testing.T, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func get(url string) (int, string, error) {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -102,7 +89,7 @@ func TestServerLifecycle(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	eventually(t, "health server listening", func() error {
+	testenv.Eventually(t, 20*time.Second, "health server listening", func() error {
 		if srv.HealthAddr() == "" {
 			return fmt.Errorf("not yet")
 		}
@@ -117,7 +104,7 @@ func TestServerLifecycle(t *testing.T) {
 	}
 
 	first := writeServingCert(t, dir, "first")
-	eventually(t, "ready after the certificate appears", func() error {
+	testenv.Eventually(t, 20*time.Second, "ready after the certificate appears", func() error {
 		code, body, err := get(health + "/readyz")
 		if err != nil || code != 200 {
 			return fmt.Errorf("%d %s %v", code, body, err)
@@ -137,7 +124,7 @@ func TestServerLifecycle(t *testing.T) {
 		t.Fatalf("served %q %v, want %q", cn, err, first.Subject.CommonName)
 	}
 	writeServingCert(t, dir, "renewed")
-	eventually(t, "the renewed certificate served", func() error {
+	testenv.Eventually(t, 20*time.Second, "the renewed certificate served", func() error {
 		cn, err := servedCN()
 		if err != nil || cn != "renewed" {
 			return fmt.Errorf("served %q %v", cn, err)
