@@ -201,9 +201,9 @@ func putBuffer(b *bytes.Buffer) {
 // decodeReview decodes body as controller-runtime's deserializer would
 // (k8s.io/apimachinery's JSON serializer, non-strict, into an unregistered
 // type): ok is false where that deserializer would not take the JSON path
-// or would fail. When the body is plain (see scanKeys) and names one
-// "object", the pod is decoded in the same pass, by decodePod's rules, and
-// returned; otherwise pod is nil and the request carries the object's JSON.
+// or would fail. Reviews shaped as API servers send them are decoded in one
+// pass with their pod (fastDecodeReview); otherwise pod is nil and the
+// request carries the object's JSON, for decodePod.
 func decodeReview(body []byte) (*admission.Request, *corev1.Pod, schema.GroupVersionKind, bool) {
 	if !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
 		return nil, nil, schema.GroupVersionKind{}, false
@@ -215,108 +215,59 @@ func decodeReview(body []byte) (*admission.Request, *corev1.Pod, schema.GroupVer
 		}
 		return &admission.Request{AdmissionRequest: ar}, pod, gv.WithKind(tm.Kind), true
 	}
-	req, pod, gvk, ok := generalDecodeReview(body)
-	return &req, pod, gvk, ok
+	req, gvk, ok := generalDecodeReview(body)
+	return &req, nil, gvk, ok
 }
 
 // generalDecodeReview is decodeReview for any body starting with "{".
-func generalDecodeReview(body []byte) (req admission.Request, pod *corev1.Pod, gvk schema.GroupVersionKind, ok bool) {
-	keys := scanKeys(body)
-	var tm metav1.TypeMeta
-	if keys.plain && keys.objects == 1 {
-		// The decoder reuses the request it is given and, like
-		// controller-runtime, the result is that first request even if
-		// "request" is null or repeated.
-		r := &fastRequest{}
-		fr := fastReview{Request: r}
-		if err := utiljson.Unmarshal(body, &fr); err != nil {
-			return req, nil, gvk, false
-		}
-		req.AdmissionRequest, tm = r.AdmissionRequest, fr.TypeMeta
-		if r.Object != nil {
-			pod = r.Object.pod()
-		}
-	} else {
-		ar := admissionv1.AdmissionReview{Request: &req.AdmissionRequest}
-		if err := utiljson.Unmarshal(body, &ar); err != nil {
-			return req, nil, gvk, false
-		}
-		tm = ar.TypeMeta
+func generalDecodeReview(body []byte) (req admission.Request, gvk schema.GroupVersionKind, ok bool) {
+	ar := admissionv1.AdmissionReview{Request: &req.AdmissionRequest}
+	if err := utiljson.Unmarshal(body, &ar); err != nil {
+		return req, gvk, false
 	}
 	// The review is decoded case-sensitively; its apiVersion and kind
 	// (which only name the response's version) are what encoding/json
 	// finds, case-insensitively, as the deserializer's SimpleMetaFactory
 	// does. Both are the same unless the body spells a key "apiversion"
 	// or "kind" some other way, which needs a second decoding.
-	if !keys.plain {
+	tm := ar.TypeMeta
+	if !exactTypeMetaKeys(body) {
 		var meta struct {
 			APIVersion string `json:"apiVersion,omitempty"`
 			Kind       string `json:"kind,omitempty"`
 		}
 		if err := json.Unmarshal(body, &meta); err != nil {
-			return req, nil, gvk, false
+			return req, gvk, false
 		}
 		tm.APIVersion, tm.Kind = meta.APIVersion, meta.Kind
 	}
 	gv, err := schema.ParseGroupVersion(tm.APIVersion)
 	if err != nil {
-		return req, nil, gvk, false
+		return req, gvk, false
 	}
-	return req, pod, gv.WithKind(tm.Kind), true
+	return req, gv.WithKind(tm.Kind), true
 }
 
-// fastReview is an AdmissionReview whose request's object is a podView.
-type fastReview struct {
-	metav1.TypeMeta `json:",inline"`
-	Request         *fastRequest                   `json:"request,omitempty"`
-	Response        *admissionv1.AdmissionResponse `json:"response,omitempty"`
-}
-
-// fastRequest's Object, being shallower, takes "object" from the embedded
-// AdmissionRequest's RawExtension.
-type fastRequest struct {
-	admissionv1.AdmissionRequest `json:",inline"`
-	Object                       *podView `json:"object,omitempty"`
-}
-
-// bodyKeys is what scanKeys found.
-type bodyKeys struct {
-	// plain: the body is ASCII without \u escapes, and every string that
-	// equals "apiVersion" or "kind" ignoring case is spelled exactly so.
-	// Then encoding/json's case-insensitive field matching and
-	// sigs.k8s.io/json's case-sensitive one see the same top-level
-	// apiVersion and kind. (Non-ASCII could fold into ASCII, as the Kelvin
-	// sign into k; an escape could spell a letter.)
-	plain bool
-	// objects counts the strings "object" in a plain body: with one, the
-	// request's object can be decoded in place (a repeated key would merge
-	// into the pod where the RawExtension keeps only the last).
-	objects int
-}
-
-// scanKeys looks at every string of body, valid JSON, that could be a key.
-func scanKeys(body []byte) bodyKeys {
+// exactTypeMetaKeys reports whether body, valid JSON, is ASCII without \u
+// escapes and every string that equals "apiVersion" or "kind" ignoring
+// case is spelled exactly so: then encoding/json's case-insensitive field
+// matching and sigs.k8s.io/json's case-sensitive one see the same
+// top-level apiVersion and kind. (Non-ASCII could fold into ASCII, as the
+// Kelvin sign into k; an escape could spell a letter.)
+func exactTypeMetaKeys(body []byte) bool {
 	if !isASCII(body) || bytes.Contains(body, []byte(`\u`)) {
-		return bodyKeys{}
+		return false
 	}
-	k := bodyKeys{plain: true}
 	for i := 0; ; {
 		j := bytes.IndexByte(body[i:], '"')
 		if j < 0 {
-			return k
+			return true
 		}
 		i += j + 1
 		rest := body[i:]
-		switch {
-		case hasPrefixFold(rest, `apiversion"`):
-			k.plain = k.plain && bytes.HasPrefix(rest, []byte(`apiVersion"`))
-		case hasPrefixFold(rest, `kind"`):
-			k.plain = k.plain && bytes.HasPrefix(rest, []byte(`kind"`))
-		case bytes.HasPrefix(rest, []byte(`object"`)):
-			k.objects++
-		}
-		if !k.plain {
-			return bodyKeys{}
+		if hasPrefixFold(rest, `apiversion"`) && !bytes.HasPrefix(rest, []byte(`apiVersion"`)) ||
+			hasPrefixFold(rest, `kind"`) && !bytes.HasPrefix(rest, []byte(`kind"`)) {
+			return false
 		}
 	}
 }
