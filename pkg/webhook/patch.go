@@ -143,11 +143,6 @@ func sortedKeys(a, b map[string]string) []string {
 	return keys
 }
 
-// encodePatch writes the operations as a JSON Patch document.
-func encodePatch(ops []jsonpatch.JsonPatchOperation) ([]byte, error) {
-	return appendPatch(make([]byte, 0, 4096), ops)
-}
-
 // appendPatch appends the JSON Patch document to buf. Cached values are
 // copied as they are, not re-validated as json.Marshal would.
 func appendPatch(buf []byte, ops []jsonpatch.JsonPatchOperation) ([]byte, error) {

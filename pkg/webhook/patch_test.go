@@ -67,7 +67,7 @@ func patchOf(in *corev1.Pod, res inject.Result) ([]byte, error) {
 	if res.SkipReason != "" {
 		return nil, nil
 	}
-	return encodePatch(patchFor(in, res.Pod, containerIndex(res.Pod, res.Container), newValueCache(testConfig())))
+	return appendPatch(nil, patchFor(in, res.Pod, containerIndex(res.Pod, res.Container), newValueCache(testConfig())))
 }
 
 func TestPatchReproducesMutate(t *testing.T) {
