@@ -23,31 +23,21 @@ import (
 // target.
 func fastDecodeReview(body []byte) (req admissionv1.AdmissionRequest, pod *corev1.Pod, tm metav1.TypeMeta, ok bool) {
 	r := &jsonReader{b: body}
-	var seen [3]bool
-	var st seq
-	for key, ok := r.nextKey(&st); ok; key, ok = r.nextKey(&st) {
-		i := keyIndex(reviewKeys, key)
-		switch {
-		case i >= 0 && seen[i]:
-			r.fail()
-		case i >= 0:
-			seen[i] = true
-		case bytes.EqualFold(key, []byte("kind")) || bytes.EqualFold(key, []byte("apiVersion")) || string(key) == "response":
-			// The type meta is read case-insensitively (see
-			// decodeReview), and a response is not ours to decode.
-			r.fail()
-		}
-		switch i {
-		case 0:
+	// The type meta is read case-insensitively (see decodeReview), and a
+	// response is not ours to decode.
+	f := fields{names: reviewKeys, refuse: func(key []byte) bool {
+		return bytes.EqualFold(key, []byte("kind")) || bytes.EqualFold(key, []byte("apiVersion")) || string(key) == "response"
+	}}
+	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
+		switch reviewKeys[i] {
+		case "kind":
 			r.str(&tm.Kind)
-		case 1:
+		case "apiVersion":
 			r.str(&tm.APIVersion)
-		case 2:
+		case "request":
 			if !r.null() {
 				pod = r.request(&req)
 			}
-		default:
-			r.skip()
 		}
 	}
 	r.ws()
@@ -213,7 +203,7 @@ func (r *jsonReader) spec(v *podView) {
 	for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 		switch specKeys[i] {
 		case "volumes":
-			s.Volumes = list(r, []string{"name", "emptyDir", "projected"}, false, func(vol *volumeView, key string) {
+			s.Volumes = list(r, []string{"name", "emptyDir", "projected"}, nil, func(vol *volumeView, key string) {
 				switch key {
 				case "name":
 					r.str(&vol.Name)
@@ -224,7 +214,7 @@ func (r *jsonReader) spec(v *podView) {
 				}
 			})
 		case "initContainers":
-			s.InitContainers = list(r, []string{"name", "image"}, false, func(c *initContainerView, key string) {
+			s.InitContainers = list(r, []string{"name", "image"}, nil, func(c *initContainerView, key string) {
 				switch key {
 				case "name":
 					r.str(&c.Name)
@@ -233,7 +223,7 @@ func (r *jsonReader) spec(v *podView) {
 				}
 			})
 		case "containers":
-			s.Containers = list(r, []string{"name", "image", "env", "volumeMounts"}, false, r.container)
+			s.Containers = list(r, []string{"name", "image", "env", "volumeMounts"}, nil, r.container)
 		}
 	}
 }
@@ -245,9 +235,9 @@ func (r *jsonReader) container(c *containerView, key string) {
 	case "image":
 		r.str(&c.Image)
 	case "env":
-		c.Env = list(r, envVarKeys, true, r.envVar)
+		c.Env = list(r, envVarKeys, refuseAll, r.envVar)
 	case "volumeMounts":
-		c.VolumeMounts = list(r, volumeMountKeys, true, r.volumeMount)
+		c.VolumeMounts = list(r, volumeMountKeys, refuseAll, r.volumeMount)
 	}
 }
 
@@ -255,7 +245,7 @@ func (r *jsonReader) container(c *containerView, key string) {
 // encoding/json makes it), field reading the value of each key of an
 // element that is one of names (see nextField). A null element is not
 // handled.
-func list[T any](r *jsonReader, names []string, strict bool, field func(e *T, key string)) []T {
+func list[T any](r *jsonReader, names []string, refuse func([]byte) bool, field func(e *T, key string)) []T {
 	if r.null() {
 		return nil
 	}
@@ -264,7 +254,7 @@ func list[T any](r *jsonReader, names []string, strict bool, field func(e *T, ke
 		var zero T
 		out = append(out, zero)
 		e := &out[len(out)-1]
-		f := fields{names: names, strict: strict}
+		f := fields{names: names, refuse: refuse}
 		for i := r.nextField(&f); i >= 0; i = r.nextField(&f) {
 			field(e, names[i])
 		}
@@ -273,7 +263,7 @@ func list[T any](r *jsonReader, names []string, strict bool, field func(e *T, ke
 }
 
 // envVarKeys and volumeMountKeys are all the JSON keys of corev1.EnvVar
-// and corev1.VolumeMount (a test checks): their lists are read strictly,
+// and corev1.VolumeMount (a test checks): their other keys are refused,
 // since any other key might be a field of a newer API.
 var (
 	envVarKeys      = []string{"name", "value", "valueFrom"}

@@ -140,18 +140,22 @@ func (r *jsonReader) next(st *seq, opening, closing byte) bool {
 	return false
 }
 
-// fields walks an object for the keys in names.
+// fields walks an object for the keys in names. Other keys are skipped,
+// unless refuse says the reader cannot vouch for them.
 type fields struct {
 	seq
 	names  []string
-	strict bool
+	refuse func(key []byte) bool
 	seen   uint64
 }
 
+// refuseAll is refuse for objects whose every key must be in names.
+func refuseAll([]byte) bool { return true }
+
 // nextField returns the index in f.names of the object's next key, the
-// reader at its value; other keys are skipped, or fail r when f is
-// strict, and a repeated one fails r (it would merge or override where
-// the general path does something else). -1 at the end.
+// reader at its value; other keys are skipped, or fail r when f refuses
+// them, and a repeated one fails r (it would merge or override where the
+// general path does something else). -1 at the end.
 func (r *jsonReader) nextField(f *fields) int {
 	for {
 		key, ok := r.nextKey(&f.seq)
@@ -160,7 +164,7 @@ func (r *jsonReader) nextField(f *fields) int {
 		}
 		i := keyIndex(f.names, key)
 		switch {
-		case i < 0 && f.strict, i >= 0 && f.seen&(1<<i) != 0:
+		case i < 0 && f.refuse != nil && f.refuse(key), i >= 0 && f.seen&(1<<i) != 0:
 			r.fail()
 			return -1
 		case i < 0:
