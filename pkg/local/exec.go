@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -160,7 +162,7 @@ func (r *runner) executorInput(t *task, f stepFiles, deps map[string]*taskOutput
 		Parameters: map[string]*pipelinespec.ExecutorInput_OutputParameter{},
 		OutputFile: f.outputFile,
 	}
-	for _, name := range sortedKeys(t.component.GetOutputDefinitions().GetArtifacts()) {
+	for _, name := range slices.Sorted(maps.Keys(t.component.GetOutputDefinitions().GetArtifacts())) {
 		def := t.component.GetOutputDefinitions().GetArtifacts()[name]
 		path := filepath.Join(f.outputs, name)
 		out.Artifacts[name] = &pipelinespec.ArtifactList{Artifacts: []*pipelinespec.RuntimeArtifact{{

@@ -3,6 +3,8 @@ package local
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,7 +92,7 @@ func (p *plan) rootParams(root *pipelinespec.ComponentSpec, overrides map[string
 	}
 	for name, v := range overrides {
 		if _, ok := defs[name]; !ok {
-			return fmt.Errorf("parameter %s: the pipeline has no such parameter (it has: %s)", name, strings.Join(sortedKeys(defs), ", "))
+			return fmt.Errorf("parameter %s: the pipeline has no such parameter (it has: %s)", name, strings.Join(slices.Sorted(maps.Keys(defs)), ", "))
 		}
 		val, err := structpb.NewValue(v)
 		if err != nil {
@@ -228,15 +230,6 @@ func platformExecutors(p *pipelinespec.PlatformSpec) (map[string]*kubernetesplat
 	return out, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func compact(s []string) []string {
 	var out []string
 	for i, v := range s {
@@ -258,10 +251,10 @@ func ParseParameters(spec *pipelinespec.PipelineSpec, texts map[string]string) (
 	defs := spec.GetRoot().GetInputDefinitions().GetParameters()
 	out := map[string]any{}
 	var errs []string
-	for _, name := range sortedKeys(texts) {
+	for _, name := range slices.Sorted(maps.Keys(texts)) {
 		def, ok := defs[name]
 		if !ok {
-			errs = append(errs, fmt.Sprintf("--param %s: the pipeline has no such parameter (it has: %s)", name, strings.Join(sortedKeys(defs), ", ")))
+			errs = append(errs, fmt.Sprintf("--param %s: the pipeline has no such parameter (it has: %s)", name, strings.Join(slices.Sorted(maps.Keys(defs)), ", ")))
 			continue
 		}
 		v, err := parseParam(texts[name], def.GetParameterType())

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func stepNotes(p *pipeline.Pipeline, s *pipeline.Step) string {
 	if s.Image != "" {
 		notes = append(notes, "image "+s.Image)
 	}
-	for _, k := range sortedKeys(s.Limits) {
+	for _, k := range slices.Sorted(maps.Keys(s.Limits)) {
 		notes = append(notes, fmt.Sprintf("%s=%s", k, s.Limits[k]))
 	}
 	if s.Caching != nil {
@@ -197,13 +198,4 @@ func WriteMermaid(w io.Writer, p *pipeline.Pipeline) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
