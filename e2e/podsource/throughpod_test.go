@@ -106,14 +106,7 @@ func newNotebookPod(t *testing.T) *notebookPod {
 
 func (nb *notebookPod) write(t *testing.T, podPath string, data []byte, mode os.FileMode) {
 	t.Helper()
-	p, err := nb.agent.HostPath(nb.ns, "train-0", podPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, mode); err != nil {
+	if _, err := nb.agent.WriteFile(nb.ns, "train-0", podPath, data, mode); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -155,6 +155,20 @@ func (a *Agent) HostPath(namespace, pod, podPath string) (string, error) {
 	return filepath.Join(a.PodRoot(namespace, pod), filepath.FromSlash(rel)), nil
 }
 
+// WriteFile writes data, with mode, to the file at podPath in the pod's
+// folder, creating its directories, and returns the file's host path: as
+// if the notebook had saved it.
+func (a *Agent) WriteFile(namespace, pod, podPath string, data []byte, mode os.FileMode) (string, error) {
+	p, err := a.HostPath(namespace, pod, podPath)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", err
+	}
+	return p, os.WriteFile(p, data, mode)
+}
+
 // LogPath is the file served as the container's log.
 func (a *Agent) LogPath(namespace, pod, container string) string {
 	return filepath.Join(a.logDir(namespace, pod), container+".log")

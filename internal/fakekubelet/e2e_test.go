@@ -71,14 +71,7 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) write(t *testing.T, podPath string, data []byte) {
 	t.Helper()
-	p, err := f.agent.HostPath(f.ns, f.pod, podPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
+	if _, err := f.agent.WriteFile(f.ns, f.pod, podPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -301,19 +294,11 @@ func TestExecSeesTheContainerEnvAndRunsProgramsFromThePodFolder(t *testing.T) {
 	if _, err := agent.RunPod(ctx, env.Client, node, pod); err != nil {
 		t.Fatal(err)
 	}
-	tool, _ := agent.HostPath(ns, "nb-0", "/opt/kale/bin/kale")
-	if err := os.MkdirAll(filepath.Dir(tool), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	script := "#!/bin/sh\necho \"$KALE_NAMESPACE/$KALE_POD_NAME nb=$NB secret=${FROM_SECRET-unset} $KF_PIPELINES_ENDPOINT $1\"\ncat \"$KF_PIPELINES_SA_TOKEN_PATH\"\n"
-	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+	if _, err := agent.WriteFile(ns, "nb-0", "/opt/kale/bin/kale", []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	token, _ := agent.HostPath(ns, "nb-0", "/var/run/secrets/kubeflow/pipelines/token")
-	if err := os.MkdirAll(filepath.Dir(token), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(token, []byte("tok-1"), 0o600); err != nil {
+	if _, err := agent.WriteFile(ns, "nb-0", "/var/run/secrets/kubeflow/pipelines/token", []byte("tok-1"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, err := execute(ctx, env.Config, fallback, ns, "nb-0", "nb", []string{"/opt/kale/bin/kale", "submit"}, nil)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -184,14 +183,8 @@ func (c *cluster) sourceFor(t testing.TB, u *testenv.User) *podsource.Source {
 // write puts a file in the pod's folder (its /home/jovyan).
 func (c *cluster) write(t testing.TB, pod, podPath string, data []byte) string {
 	t.Helper()
-	p, err := c.agent.HostPath(c.ns, pod, podPath)
+	p, err := c.agent.WriteFile(c.ns, pod, podPath, data, 0o644)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p

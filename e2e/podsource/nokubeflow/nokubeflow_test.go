@@ -5,7 +5,6 @@ package nokubeflow_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -67,11 +66,7 @@ func TestPlainKubernetesWithoutKubeflow(t *testing.T) {
 		if !reflect.DeepEqual(p, want) {
 			t.Errorf("Resolve\n got %+v\nwant %+v", p, want)
 		}
-		host, _ := agent.HostPath(ns, "jupyter-0", "/home/jovyan/a.ipynb")
-		if err := os.MkdirAll(filepath.Dir(host), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(host, []byte(`{"cells": []}`), 0o644); err != nil {
+		if _, err := agent.WriteFile(ns, "jupyter-0", "/home/jovyan/a.ipynb", []byte(`{"cells": []}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		data, err := src.ReadFile(ctx, p, "/home/jovyan/a.ipynb", 1024)

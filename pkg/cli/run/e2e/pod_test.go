@@ -140,14 +140,7 @@ func notebookPod(t *testing.T, kfpURL, token string) (string, *fakekubelet.Agent
 
 func put(t *testing.T, agent *fakekubelet.Agent, ns, podPath string, data []byte, mode os.FileMode) {
 	t.Helper()
-	p, err := agent.HostPath(ns, podName, podPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, mode); err != nil {
+	if _, err := agent.WriteFile(ns, podName, podPath, data, mode); err != nil {
 		t.Fatal(err)
 	}
 }
