@@ -42,12 +42,25 @@ type answer struct {
 	Patch      []json.RawMessage `json:"patch,omitempty"`
 }
 
-func serve(t testing.TB, h http.Handler, body []byte) (answer, []byte) {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+// post sends body (nil: no body at all) with contentType ("": none) to h.
+func post(h http.Handler, body []byte, contentType string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body == nil {
+		req = httptest.NewRequest(http.MethodPost, Path, nil)
+	} else {
+		req = httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func serve(t testing.TB, h http.Handler, body []byte) (answer, []byte) {
+	t.Helper()
+	rec := post(h, body, "application/json")
 	var review admissionv1.AdmissionReview
 	if err := json.Unmarshal(rec.Body.Bytes(), &review); err != nil || review.Response == nil {
 		t.Fatalf("response is not an AdmissionReview (%v): %s", err, rec.Body.String())
@@ -256,10 +269,7 @@ func FuzzAdmissionReview(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"kind":{"kind":"Pod"},"operation":"CREATE","object":null}}`))
 	h := NewHandler(testConfig(), nil, nil).Webhook()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := post(h, body, "application/json")
 		var review admissionv1.AdmissionReview
 		if err := json.Unmarshal(rec.Body.Bytes(), &review); err != nil || review.Response == nil {
 			t.Fatalf("not an AdmissionReview: %s", rec.Body.String())
@@ -278,8 +288,6 @@ func BenchmarkHandler(b *testing.B) {
 	h := NewHandler(testConfig(), NewMetrics(), nil).Webhook()
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		h.ServeHTTP(httptest.NewRecorder(), req)
+		post(h, body, "application/json")
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,21 +59,7 @@ request: {uid: "1", kind: {kind: Pod}, operation: CREATE}`,
 func sameAsControllerRuntime(t *testing.T, body []byte, contentType string) {
 	t.Helper()
 	h := NewHandler(testConfig(), nil, nil)
-	do := func(hh http.Handler) *httptest.ResponseRecorder {
-		var req *http.Request
-		if body == nil {
-			req = httptest.NewRequest(http.MethodPost, Path, nil)
-		} else {
-			req = httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		rec := httptest.NewRecorder()
-		hh.ServeHTTP(rec, req)
-		return rec
-	}
-	got, want := do(h.Webhook()), do(&admission.Webhook{Handler: h})
+	got, want := post(h.Webhook(), body, contentType), post(&admission.Webhook{Handler: h}, body, contentType)
 	if got.Code != want.Code || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) ||
 		got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
 		t.Fatalf("body %.300q:\n got: %d %s\nwant: %d %s", body, got.Code, got.Body, want.Code, want.Body)
