@@ -158,7 +158,7 @@ func TestSubmitThroughThePodWithItsOwnCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	compile := exec.Command(kubectlKale, "compile", local)
-	compile.Env = hostEnv()
+	compile.Env = testenv.CleanEnviron()
 	ir, err := compile.Output()
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -200,7 +200,7 @@ func TestKubectlKaleRunSubmitsThroughThePod(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"--kubeconfig", nb.user.Kubeconfig, "-n", nb.ns}, tt.args...)
 			cmd := exec.Command(kubectlKale, append(args, "-o", "json")...)
-			cmd.Env = hostEnv()
+			cmd.Env = testenv.CleanEnviron()
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
+	"github.com/kubeflow-kale/kale/internal/testenv"
 )
 
 var notebook = filepath.Join("..", "testdata", "train.ipynb")
@@ -26,7 +27,7 @@ func TestBinarySubmitsAndWatches(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, url := kfpfake.Start(t, kfpfake.Options{Schedule: tc.sched})
-			r := kubectlKale(t, cleanEnv(), "run", notebook, "--kfp-endpoint", url, "--watch", "-o", "json")
+			r := kubectlKale(t, testenv.CleanEnviron(), "run", notebook, "--kfp-endpoint", url, "--watch", "-o", "json")
 			var got map[string]string
 			if err := json.Unmarshal([]byte(r.out), &got); err != nil {
 				t.Fatalf("stdout %q: %v\nstderr: %s", r.out, err, r.errOut)
@@ -46,7 +47,7 @@ func BenchmarkCompileAndSubmit(b *testing.B) {
 	fake := kfpfake.New(kfpfake.Options{Schedule: kfpfake.Schedule{Pending: time.Hour}})
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	env := cleanEnv()
+	env := testenv.CleanEnviron()
 	var cpu time.Duration
 	for b.Loop() {
 		r := kubectlKale(b, env, "run", notebook, "--kfp-endpoint", srv.URL, "-o", "json")
@@ -67,7 +68,7 @@ func BenchmarkCompileAndSubmit(b *testing.B) {
 // binary starting and printing its version (package initialisation of the
 // Kubernetes client libraries dominates it).
 func BenchmarkStartup(b *testing.B) {
-	env := cleanEnv()
+	env := testenv.CleanEnviron()
 	var cpu time.Duration
 	for b.Loop() {
 		r := kubectlKale(b, env, "version")

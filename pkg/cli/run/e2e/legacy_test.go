@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
+	"github.com/kubeflow-kale/kale/internal/testenv"
 )
 
 // TestKaleAnswersKalesOwnCommandLine runs the binary as `kale --nb ...`, as
@@ -25,7 +26,7 @@ func TestKaleAnswersKalesOwnCommandLine(t *testing.T) {
 	}
 	kale := filepath.Join(kaleDir, "kale")
 	cmd := exec.Command(kale, "--nb", "train.ipynb", "--run_pipeline", "--kfp_host", url, "--experiment_name", "legacy")
-	cmd.Dir, cmd.Env = dir, cleanEnv()
+	cmd.Dir, cmd.Env = dir, testenv.CleanEnviron()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
@@ -43,7 +44,7 @@ func TestKaleAnswersKalesOwnCommandLine(t *testing.T) {
 
 	// Without --nb, kale is the usual command tree.
 	cmd = exec.Command(kale, "runs", "list", "--kfp-endpoint", url)
-	cmd.Env = cleanEnv()
+	cmd.Env = testenv.CleanEnviron()
 	b, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(b), "train-") {
 		t.Errorf("kale runs list: %v\n%s", err, b)

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,13 +37,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bin = filepath.Join(dir, "kubectl-kale")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/kubeflow-kale/kale/cmd/kubectl-kale")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "building kubectl-kale: %v\n", err)
+	if bin, err = testenv.BuildKubectlKale(ctx, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	kaleDir = filepath.Join(dir, "kale-bin")
@@ -57,20 +53,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return testenv.Main(m, testenv.Options{CRDPaths: []string{filepath.Join("..", "..", "..", "podsource", "testdata", "crds")}}, &env)
-}
-
-// cleanEnv is the environment for the binary: the test's, minus anything
-// that would point it at a KFP or a cluster, plus extra.
-func cleanEnv(extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "KF_PIPELINES_") || strings.HasPrefix(k, "KALE_") || k == "KUBECONFIG" {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(out, extra...)
 }
 
 type result struct {

@@ -169,7 +169,7 @@ func TestRunReadsTheNotebookFromThePod(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(fake.RunIDs())
 			args := append(tc.args, "-n", ns, "--kubeconfig", env.Kubeconfig, "--kfp-endpoint", url, "-o", "json")
-			r := kubectlKale(t, cleanEnv(), args...)
+			r := kubectlKale(t, testenv.CleanEnviron(), args...)
 			if r.code != 0 {
 				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
 			}
@@ -195,7 +195,7 @@ func TestRunReadsTheNotebookFromThePod(t *testing.T) {
 			}
 		})
 	}
-	r := kubectlKale(t, cleanEnv(), "run", podName+":/home/jovyan/work/missing.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig, "--kfp-endpoint", url)
+	r := kubectlKale(t, testenv.CleanEnviron(), "run", podName+":/home/jovyan/work/missing.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig, "--kfp-endpoint", url)
 	if r.code != 1 || !strings.Contains(r.errOut, "no such file") {
 		t.Errorf("missing file: exit %d, stderr %q", r.code, r.errOut)
 	}
@@ -207,7 +207,7 @@ func TestRunSubmitsThroughThePod(t *testing.T) {
 	ns, agent := notebookPod(t, url, "pod-token")
 
 	// No endpoint here: the pod's kale submits with the pod's credentials.
-	r := kubectlKale(t, cleanEnv(), "run", podName+":/home/jovyan/work/train.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig,
+	r := kubectlKale(t, testenv.CleanEnviron(), "run", podName+":/home/jovyan/work/train.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig,
 		"--experiment", "from-laptop", "--param", "epochs=7", "--watch")
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
@@ -235,7 +235,7 @@ func TestRunSubmitsThroughThePod(t *testing.T) {
 
 	// A run that fails makes the local command fail too.
 	fake.SetSchedule(kfpfake.Schedule{Running: 100 * time.Millisecond, Fail: true})
-	r = kubectlKale(t, cleanEnv(), "run", podName+":/home/jovyan/work/train.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig, "--watch", "-o", "json")
+	r = kubectlKale(t, testenv.CleanEnviron(), "run", podName+":/home/jovyan/work/train.ipynb", "-n", ns, "--kubeconfig", env.Kubeconfig, "--watch", "-o", "json")
 	if r.code != 2 || !strings.Contains(r.out, `"state": "FAILED"`) {
 		t.Errorf("failed run: exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
 	}
@@ -248,7 +248,7 @@ func TestRunSubmitsThroughThePod(t *testing.T) {
 func TestRunInsideThePodUsesItsVolumes(t *testing.T) {
 	fake, url := kfpfake.Start(t, kfpfake.Options{MultiUser: true, Schedule: kfpfake.Schedule{Pending: time.Hour}})
 	ns, _ := notebookPod(t, "", "")
-	r := kubectlKale(t, cleanEnv("KALE_POD_NAME="+podName, "KALE_NAMESPACE="+ns, "KF_PIPELINES_ENDPOINT="+url),
+	r := kubectlKale(t, testenv.CleanEnviron("KALE_POD_NAME="+podName, "KALE_NAMESPACE="+ns, "KF_PIPELINES_ENDPOINT="+url),
 		"run", notebook, "--kubeconfig", env.Kubeconfig, "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.errOut)
