@@ -1,0 +1,320 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	utilexec "k8s.io/client-go/util/exec"
+
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/submit"
+	"github.com/kubeflow-kale/kale/pkg/compiler"
+	"github.com/kubeflow-kale/kale/pkg/kfp"
+	"github.com/kubeflow-kale/kale/pkg/pipeline"
+	"github.com/kubeflow-kale/kale/pkg/podsource"
+)
+
+// maxNotebook bounds a notebook read from a pod.
+const maxNotebook = 32 << 20
+
+// Remote is the part of `run` that reads notebooks from notebook pods and
+// submits to Kubeflow Pipelines (everything but --local).
+type Remote struct {
+	KFP     submit.KFPFlags
+	RunName string
+	Upload  bool
+	Watch   bool
+	DryRun  bool
+	// NotebookCR is --notebook NAME: a kubeflow.org/v1 Notebook whose pod
+	// holds the notebook file.
+	NotebookCR string
+	Container  string
+
+	// Env and WatchOptions are replaced by tests.
+	Env          kfp.Env
+	WatchOptions kfp.WatchOptions
+}
+
+// AddFlags registers the remote flags.
+func (r *Remote) AddFlags(fs *pflag.FlagSet) {
+	r.KFP.AddFlags(fs)
+	fs.StringVar(&r.RunName, "run-name", "", "name of the run (default PIPELINE-YYYYMMDD-HHMMSS)")
+	fs.BoolVar(&r.Upload, "upload", false, "also upload the pipeline to KFP (a new version when the name exists) and run that version")
+	fs.BoolVar(&r.Watch, "watch", false, "follow the run until it ends; the exit code is 0 only when it succeeds (2 otherwise)")
+	fs.BoolVar(&r.DryRun, "dry-run", false, "compile and print what would be submitted, without calling the KFP API")
+	fs.StringVar(&r.NotebookCR, "notebook", "", "read NOTEBOOK from the pod of this Kubeflow Notebook (then NOTEBOOK is a path in it)")
+	fs.StringVarP(&r.Container, "container", "c", "", "container of the notebook pod (default: the notebook's container)")
+}
+
+// Notebook is a notebook read from disk or from a pod.
+type Notebook struct {
+	// Name names it in diagnostics: the path, or NAMESPACE/POD:PATH.
+	Name string
+	Data []byte
+	// Pod and Source are set when the notebook came from a pod.
+	Pod    *podsource.Pod
+	Source *podsource.Source
+	// Self is set when kale runs inside Pod (a local file in the notebook
+	// pod's terminal); there is no submitting through the pod then.
+	Self bool
+}
+
+// PodRef reports whether the NOTEBOOK argument (with --notebook) names a
+// notebook in a pod rather than a local file.
+func (r *Remote) PodRef(arg string) (podsource.Ref, bool) {
+	if r.NotebookCR != "" {
+		return podsource.Ref{Notebook: r.NotebookCR, Path: arg, Container: r.Container}, true
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return podsource.Ref{}, false // an existing local file wins
+	}
+	ref, ok := podsource.ParseRef(arg)
+	ref.Container = r.Container
+	return ref, ok
+}
+
+// ReadNotebook reads the NOTEBOOK argument: a local file, POD:PATH, or a
+// path in the pod of --notebook NAME (by exec through the API server). Pod
+// warnings (ReadWriteOnce claims...) go to errOut.
+func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg string, errOut io.Writer) (*Notebook, error) {
+	ref, inPod := r.PodRef(arg)
+	if !inPod {
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, fmt.Errorf("read notebook: %w", err)
+		}
+		nb := &Notebook{Name: arg, Data: data}
+		r.ownPod(ctx, g, nb, errOut)
+		return nb, nil
+	}
+	if ref.Namespace == "" {
+		ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return nil, fmt.Errorf("namespace of %s: %w", ref, err)
+		}
+		ref.Namespace = ns
+	}
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s needs a cluster: %w", ref, err)
+	}
+	src, err := podsource.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pod, err := src.Resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range pod.Warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	data, err := src.ReadFile(ctx, pod, ref.Path, maxNotebook)
+	if err != nil {
+		return nil, err
+	}
+	return &Notebook{Name: pod.Location(ref.Path), Data: data, Pod: pod, Source: src}, nil
+}
+
+// Environment the kale webhook sets in notebook pods (downward API).
+const (
+	EnvPodName   = "KALE_POD_NAME"
+	EnvNamespace = "KALE_NAMESPACE"
+)
+
+// ownPod: inside a notebook pod (KALE_POD_NAME and KALE_NAMESPACE set by
+// the webhook), a local notebook compiles with the pod's volumes, PodDefault
+// labels and image, as one read from the pod from outside would. Failing to
+// read the pod is only a warning.
+func (r *Remote) ownPod(ctx context.Context, g *clioptions.Global, nb *Notebook, errOut io.Writer) {
+	name, ns := r.Env.Getenv(EnvPodName), r.Env.Getenv(EnvNamespace)
+	if name == "" || ns == "" {
+		return
+	}
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err == nil {
+		var src *podsource.Source
+		if src, err = podsource.New(cfg); err == nil {
+			var pod *podsource.Pod
+			if pod, err = src.Resolve(ctx, podsource.Ref{Namespace: ns, Pod: name, Container: r.Container}); err == nil {
+				for _, w := range pod.Warnings {
+					fmt.Fprintf(errOut, "warning: %s\n", w)
+				}
+				nb.Pod, nb.Self = pod, true
+				return
+			}
+		}
+	}
+	fmt.Fprintf(errOut, "warning: cannot read this notebook pod %s/%s (its volumes and PodDefault labels are not added to the steps): %v\n", ns, name, err)
+}
+
+// FromPod adds what a notebook pod gives the pipeline: its PVC mounts and
+// PodDefault labels (to pipeline options) and its image (the default step
+// image). Without a pod it returns the usual default image.
+func (nb *Notebook) FromPod(popts *pipeline.Options) (defaultImage string) {
+	if nb.Pod == nil {
+		return compiler.ResolveDefaultImage("")
+	}
+	popts.Volumes = append(popts.Volumes, nb.Pod.Volumes...)
+	if len(nb.Pod.PodDefaultLabels) > 0 {
+		labels := map[string]string{}
+		for k, v := range popts.Labels {
+			labels[k] = v
+		}
+		for k, v := range nb.Pod.PodDefaultLabels {
+			if _, ok := labels[k]; !ok {
+				labels[k] = v
+			}
+		}
+		popts.Labels = labels
+	}
+	return compiler.ResolveDefaultImage(nb.Pod.Image)
+}
+
+// Submit sends a compiled notebook to KFP and reports, as --output says.
+// The endpoint is --kfp-endpoint, $KF_PIPELINES_ENDPOINT or the in-cluster
+// service; without one, a notebook read from a pod that has the kale
+// tooling is submitted through that pod (`kale submit -` in its container,
+// with the pod's own KFP credentials).
+func (r *Remote) Submit(ctx context.Context, g *clioptions.Global, nb *Notebook, p *pipeline.Pipeline, ir *compiler.Result, params []string, output string) error {
+	values, err := submit.RuntimeParameters(ir.PipelineSpec, params)
+	if err != nil {
+		return err
+	}
+	runName := r.RunName
+	if runName == "" {
+		runName = submit.DefaultRunName(submit.PipelineName(ir), time.Now())
+	}
+	rf := submit.RunFlags{Experiment: p.Experiment, RunName: runName, Params: params, Upload: r.Upload, Watch: r.Watch, Output: output}
+	if r.DryRun {
+		return r.printDryRun(g, ir, rf, values)
+	}
+	streams := g.IOStreams
+	c, cfg, err := r.KFP.Client(r.Env)
+	switch {
+	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self && nb.Pod.HasKaleTooling:
+		return r.submitThroughPod(ctx, g, nb, ir, rf)
+	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self:
+		return fmt.Errorf("%w; pod %s has no kale tooling (the kale webhook did not inject it), so it cannot submit for you", err, nb.Pod)
+	case err != nil:
+		return err
+	}
+	req := submit.Request{
+		IR: ir, Experiment: p.Experiment, RunName: runName, Parameters: values, Upload: r.Upload,
+		Namespace: func() (string, error) {
+			if r.KFP.Namespace == "" && nb.Pod != nil {
+				return nb.Pod.Namespace, nil // the notebook's profile namespace
+			}
+			return r.KFP.ResolveNamespace(g, r.Env.Getenv)
+		},
+	}
+	via := fmt.Sprintf(" to %s (endpoint from %s)", cfg.Endpoint, describeSource(cfg.EndpointSource))
+	return submit.Deliver(ctx, streams, c, req, rf, via, r.WatchOptions)
+}
+
+func describeSource(s string) string {
+	switch s {
+	case kfp.SourceFlag:
+		return "--kfp-endpoint"
+	case kfp.SourceEnv:
+		return "$" + kfp.EnvEndpoint
+	}
+	return "the in-cluster service"
+}
+
+// submitThroughPod execs `kale submit -` in the notebook container with the
+// IR on stdin. The pod's kale reads its own KFP endpoint and token; its
+// JSON answer is re-printed here, its progress passes through on stderr,
+// and its exit status becomes ours.
+func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb *Notebook, ir *compiler.Result, rf submit.RunFlags) error {
+	yml, err := ir.YAML()
+	if err != nil {
+		return err
+	}
+	cmd := []string{"kale", "submit", "-", "--experiment", rf.Experiment, "--run-name", rf.RunName, "-o", "json"}
+	for _, kv := range rf.Params {
+		cmd = append(cmd, "--param", kv)
+	}
+	if r.KFP.Namespace != "" {
+		cmd = append(cmd, "--kfp-namespace", r.KFP.Namespace)
+	}
+	if rf.Upload {
+		cmd = append(cmd, "--upload")
+	}
+	if rf.Watch {
+		cmd = append(cmd, "--watch")
+	}
+	streams := g.IOStreams
+	fmt.Fprintf(streams.ErrOut, "no KFP endpoint here: submitting through pod %s with the pod's own KFP credentials\n", nb.Pod)
+	var out bytes.Buffer
+	execErr := nb.Source.Exec(ctx, nb.Pod, cmd, bytes.NewReader(yml), &out, streams.ErrOut)
+	var exit utilexec.CodeExitError
+	code := 0
+	if execErr != nil {
+		if !errors.As(execErr, &exit) || exit.Code != submit.ExitRunNotSucceeded {
+			return fmt.Errorf("submitting through pod %s: %w", nb.Pod, execErr)
+		}
+		code = exit.Code
+	}
+	var o submit.Outcome
+	if err := json.Unmarshal(out.Bytes(), &o); err != nil || o.RunID == "" {
+		return fmt.Errorf("submitting through pod %s: unexpected answer from kale in the pod: %q", nb.Pod, strings.TrimSpace(out.String()))
+	}
+	if rf.Output == "json" {
+		if err := submit.WriteJSON(streams.Out, o); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(streams.Out, "run %q submitted through pod %s (the pod's KFP credentials)\n", rf.RunName, nb.Pod)
+		fmt.Fprintf(streams.Out, "run id: %s\nurl: %s\n", o.RunID, o.URL)
+		if rf.Watch {
+			fmt.Fprintf(streams.Out, "state: %s\n", o.State)
+		}
+	}
+	if code != 0 {
+		return &clioptions.ExitError{Code: code}
+	}
+	return nil
+}
+
+// dryRun is what --dry-run -o json prints.
+type dryRun struct {
+	Experiment   string          `json:"experiment"`
+	RunName      string          `json:"run_name"`
+	Parameters   map[string]any  `json:"parameters,omitempty"`
+	Upload       bool            `json:"upload"`
+	PipelineSpec json.RawMessage `json:"pipeline_spec"`
+}
+
+func (r *Remote) printDryRun(g *clioptions.Global, ir *compiler.Result, rf submit.RunFlags, values map[string]any) error {
+	out := g.IOStreams.Out
+	if rf.Output == "json" {
+		spec, err := ir.JSON()
+		if err != nil {
+			return err
+		}
+		return submit.WriteJSON(out, dryRun{Experiment: rf.Experiment, RunName: rf.RunName, Parameters: values, Upload: rf.Upload, PipelineSpec: spec})
+	}
+	yml, err := ir.YAML()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "# dry run: nothing was submitted\n# experiment: %s\n# run name: %s\n", rf.Experiment, rf.RunName)
+	if len(values) > 0 {
+		b, _ := json.Marshal(values)
+		fmt.Fprintf(out, "# parameters: %s\n", b)
+	}
+	if rf.Upload {
+		fmt.Fprintf(out, "# the pipeline would be uploaded as %s (a new version if it exists)\n", submit.PipelineName(ir))
+	}
+	_, err = out.Write(yml)
+	return err
+}
