@@ -11,14 +11,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/compile"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/graph"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/inject"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/run"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/runs"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/submit"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/validate"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
+	"github.com/kubeflow-kale/kale/pkg/cli/graph"
+	"github.com/kubeflow-kale/kale/pkg/cli/inject"
+	"github.com/kubeflow-kale/kale/pkg/cli/run"
+	"github.com/kubeflow-kale/kale/pkg/cli/runs"
+	"github.com/kubeflow-kale/kale/pkg/cli/submit"
+	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/version"
 )
 

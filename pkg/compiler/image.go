@@ -3,6 +3,8 @@ package compiler
 import (
 	"os"
 	"strings"
+
+	"github.com/kubeflow-kale/kale/pkg/contract"
 )
 
 // DefaultBaseImage is the step image when nothing else names one, as in Kale.
@@ -10,7 +12,7 @@ const DefaultBaseImage = "python:3.12"
 
 // EnvDefaultBaseImage names the environment variable that overrides
 // DefaultBaseImage; the webhook sets it to the notebook container's image.
-const EnvDefaultBaseImage = "KALE_DEFAULT_BASE_IMAGE"
+const EnvDefaultBaseImage = contract.EnvDefaultBaseImage
 
 // ResolveDefaultImage returns the image for steps that have no image: tag
 // when the notebook names no base_image: the image of the notebook pod the

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/version"
 )
 
@@ -100,26 +101,26 @@ func (l *ResourceList) UnmarshalYAML(n *yaml.Node) error {
 // Names of the things Mutate adds. They match Kubeflow's access-ml-pipeline
 // PodDefault where it has one, so both can apply to the same pod.
 const (
-	AnnotationInjected  = "kale.kubeflow.org/injected"
-	AnnotationConflicts = "kale.kubeflow.org/conflicts"
-	AnnotationInject    = "kale.kubeflow.org/inject"
+	AnnotationInjected  = contract.AnnotationInjected
+	AnnotationConflicts = contract.AnnotationConflicts
+	AnnotationInject    = contract.AnnotationInject
 
 	InitContainerName = "kale-install"
 	BinVolumeName     = "kale-bin"
 	TokenVolumeName   = "volume-kf-pipeline-token"
 
-	EnvBin             = "KALE_BIN"
-	EnvPodName         = "KALE_POD_NAME"
-	EnvNamespace       = "KALE_NAMESPACE"
-	EnvDefaultImage    = "KALE_DEFAULT_BASE_IMAGE"
-	EnvKFPTokenPath    = "KF_PIPELINES_SA_TOKEN_PATH"
-	EnvKFPEndpoint     = "KF_PIPELINES_ENDPOINT"
+	EnvBin             = contract.EnvBin
+	EnvPodName         = contract.EnvPodName
+	EnvNamespace       = contract.EnvNamespace
+	EnvDefaultImage    = contract.EnvDefaultBaseImage
+	EnvKFPTokenPath    = contract.EnvKFPTokenPath
+	EnvKFPEndpoint     = contract.EnvKFPEndpoint
 	defaultImageRepo   = "ghcr.io/kubeflow-kale/kale"
 	defaultMountPath   = "/opt/kale"
-	defaultPathLink    = "/usr/local/bin/kale"
-	defaultTokenPath   = "/var/run/secrets/kubeflow/pipelines/token"
-	defaultAudience    = "pipelines.kubeflow.org"
-	defaultKFPEndpoint = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
+	defaultPathLink    = contract.BinPath
+	defaultTokenPath   = contract.KFPTokenPath
+	defaultAudience    = contract.KFPTokenAudience
+	defaultKFPEndpoint = contract.KFPInClusterEndpoint
 )
 
 // DefaultConfig returns the configuration used when no file says otherwise.
@@ -169,7 +170,7 @@ func (c *Config) setDefaults() {
 		c.KFP.TokenExpirationSeconds = 7200
 	}
 	if c.Selection.PodLabel == "" {
-		c.Selection.PodLabel = "notebook-name"
+		c.Selection.PodLabel = contract.LabelNotebookName
 	}
 	if c.Selection.ExcludedNamespaces == nil {
 		c.Selection.ExcludedNamespaces = []string{"kale-system", "kube-system"}

@@ -7,23 +7,25 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kubeflow-kale/kale/pkg/contract"
 )
 
 // Environment variables the client honours (the names the KFP SDK and Kale
 // use).
 const (
-	EnvEndpoint   = "KF_PIPELINES_ENDPOINT"
-	EnvUIEndpoint = "KF_PIPELINES_UI_ENDPOINT"
-	EnvTokenPath  = "KF_PIPELINES_SA_TOKEN_PATH"
-	EnvToken      = "KF_PIPELINES_TOKEN"
+	EnvEndpoint   = contract.EnvKFPEndpoint
+	EnvUIEndpoint = contract.EnvKFPUIEndpoint
+	EnvTokenPath  = contract.EnvKFPTokenPath
+	EnvToken      = contract.EnvKFPToken
 )
 
 // DefaultTokenPath is where Kubeflow's access-ml-pipeline PodDefault (and
 // the kale webhook) mount the projected service-account token for KFP.
-const DefaultTokenPath = "/var/run/secrets/kubeflow/pipelines/token"
+const DefaultTokenPath = contract.KFPTokenPath
 
 // InClusterEndpoint is the KFP API service inside a Kubeflow cluster.
-const InClusterEndpoint = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
+const InClusterEndpoint = contract.KFPInClusterEndpoint
 
 // ErrNoEndpoint is returned by Settings.Resolve when no endpoint is known.
 var ErrNoEndpoint = errors.New("no Kubeflow Pipelines endpoint: pass --kfp-endpoint URL or set " +

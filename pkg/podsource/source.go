@@ -16,17 +16,18 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
 // Labels and annotations podsource reads.
 const (
 	// LabelNotebookName is set by the Notebook controller on a Notebook's pod.
-	LabelNotebookName = "notebook-name"
+	LabelNotebookName = contract.LabelNotebookName
 	// AnnotationStopped on a Notebook scales it to zero pods.
 	AnnotationStopped = "kubeflow-resource-stopped"
 	// AnnotationInjected is set by kale's webhook on pods it made Kale-ready.
-	AnnotationInjected = "kale.kubeflow.org/injected"
+	AnnotationInjected = contract.AnnotationInjected
 	// AnnotationDefaultContainer is kubectl's default container for exec.
 	AnnotationDefaultContainer = "kubectl.kubernetes.io/default-container"
 )

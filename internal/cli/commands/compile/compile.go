@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/validate"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/validate"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/diag"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"

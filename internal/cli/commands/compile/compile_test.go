@@ -13,15 +13,15 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/internal/cli"
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/compile"
+	"github.com/kubeflow-kale/kale/pkg/cli"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 )
 
 // The notebooks are the compiler's test copies of the shared Kale ones.
 func notebook(dir, name string) string {
-	return filepath.Join("..", "..", "..", "..", "pkg", "compiler", "testdata", "notebooks", dir, name)
+	return filepath.Join("..", "..", "compiler", "testdata", "notebooks", dir, name)
 }
 
 var titanic = notebook("examples", "main-2026-05__examples__titanic-ml-dataset__titanic_dataset_ml.ipynb")

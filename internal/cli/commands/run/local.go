@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/compile"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/compile"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/local"
 )

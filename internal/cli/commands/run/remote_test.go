@@ -15,8 +15,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/submit"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 

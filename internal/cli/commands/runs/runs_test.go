@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
-	"github.com/kubeflow-kale/kale/internal/cli/commands/submit"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
@@ -47,7 +47,7 @@ func seed(t *testing.T, url, ns, exp string, names ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "pkg", "kfp", "testdata", "two_step.yaml"))
+	y, err := os.ReadFile(filepath.Join("..", "..", "kfp", "testdata", "two_step.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
@@ -63,7 +63,7 @@ func runSubmit(t *testing.T, stdin []byte, env map[string]string, args ...string
 
 func twoStep(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "pkg", "kfp", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "kfp", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/diag"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 
-	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 )
 
 // RuntimeParameters turns NAME=VALUE flags into typed run parameters,
