@@ -24,6 +24,7 @@ import (
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/kubeflow-kale/kale/internal/fileutil"
 	"github.com/kubeflow-kale/kale/pkg/inject"
 	"github.com/kubeflow-kale/kale/pkg/version"
 	"github.com/kubeflow-kale/kale/pkg/webhook"
@@ -123,24 +124,8 @@ func install(args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(*dest), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*dest), ".kale-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
+	if err := fileutil.Write(*dest, in, fileutil.Options{Perm: 0o755, ForcePerm: true}); err != nil {
 		return fmt.Errorf("copying %s: %w", *src, err)
-	}
-	if err := tmp.Chmod(0o755); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), *dest); err != nil {
-		return err
 	}
 	fmt.Fprintf(stderr, "installed %s -> %s\n", *src, *dest)
 	return nil
