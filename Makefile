@@ -25,7 +25,7 @@ build:
 DEMO_DIR ?= $(BIN)/demo
 demo: build
 	@mkdir -p $(DEMO_DIR)
-	$(BIN)/kubectl-kale compile examples/demo.ipynb -o yaml --output $(DEMO_DIR)/demo.yaml
+	$(BIN)/kubectl-kale compile examples/demo.ipynb -o yaml --out-file $(DEMO_DIR)/demo.yaml
 	rm -rf $(DEMO_DIR)/run
 	$(BIN)/kubectl-kale run --local examples/demo.ipynb --workdir $(DEMO_DIR)/run
 

@@ -14,9 +14,10 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/legacy"
+	"github.com/kubeflow-kale/kale/internal/cli"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/legacy"
+	"github.com/kubeflow-kale/kale/pkg/contract"
 )
 
 func main() {
@@ -30,7 +31,7 @@ func run() int {
 	invokedAs := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := cli.NewRootCmd(streams, invokedAs)
-	if invokedAs == "kale" && legacy.Wants(os.Args[1:]) {
+	if invokedAs == contract.Command && legacy.Wants(os.Args[1:]) {
 		root = legacy.NewCmd(streams) // Kale's own `kale --nb NOTEBOOK ...`
 	}
 	root.SetArgs(os.Args[1:])

@@ -1,25 +1,20 @@
-// Package cli wires kubectl-kale's cobra commands. Each subcommand lives in
-// its own package with a Complete/Validate/Run options struct; this package
-// only assembles them under the root command.
 package cli
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/compile"
-	"github.com/kubeflow-kale/kale/pkg/cli/graph"
-	"github.com/kubeflow-kale/kale/pkg/cli/inject"
-	"github.com/kubeflow-kale/kale/pkg/cli/run"
-	"github.com/kubeflow-kale/kale/pkg/cli/runs"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
-	"github.com/kubeflow-kale/kale/pkg/cli/validate"
-	"github.com/kubeflow-kale/kale/pkg/version"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/compile"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/graph"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/inject"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/run"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/runs"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/submit"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/validate"
+	"github.com/kubeflow-kale/kale/internal/cli/commands/version"
+	"github.com/kubeflow-kale/kale/pkg/contract"
 )
 
 // NewRootCmd returns the kubectl-kale command tree. invokedAs is the
@@ -33,7 +28,7 @@ func NewRootCmd(streams genericiooptions.IOStreams, invokedAs string) *cobra.Com
 	// kubectl plugins show as "kubectl kale" in help; inside notebook pods
 	// the same binary is called "kale".
 	display := "kubectl kale"
-	if invokedAs == "kale" {
+	if invokedAs == contract.Command {
 		display = "kale"
 	}
 	root := &cobra.Command{
@@ -48,14 +43,16 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	g.ConfigFlags.AddFlags(root.PersistentFlags())
+	// kubectl's cluster flags are registered by the commands that talk to a
+	// cluster (run, runs, submit), not here: offline commands show only
+	// their own flags.
 
 	root.AddGroup(
 		&cobra.Group{ID: "notebook", Title: "Notebook commands:"},
 		&cobra.Group{ID: "kfp", Title: "Kubeflow Pipelines commands:"},
 		&cobra.Group{ID: "cluster", Title: "Cluster commands:"},
 	)
-	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(version.NewCmd(g))
 	root.AddCommand(compile.NewCmd(g))
 	root.AddCommand(validate.NewCmd(g))
 	root.AddCommand(graph.NewCmd(g))
@@ -64,28 +61,4 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.AddCommand(run.NewCmd(g))
 	root.AddCommand(inject.NewCmd(g))
 	return root
-}
-
-func newVersionCmd(g *clioptions.Global) *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "version",
-		Short: "Print the kale version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := clioptions.ValidateOutput(output, "text", "json"); err != nil {
-				return err
-			}
-			info := version.Get()
-			if output == "json" {
-				enc := json.NewEncoder(g.IOStreams.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
-			}
-			_, err := fmt.Fprintf(g.IOStreams.Out, "kale %s (%s)\n", info.Version, info.GoVersion)
-			return err
-		},
-	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text|json")
-	return cmd
 }

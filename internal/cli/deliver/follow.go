@@ -1,4 +1,4 @@
-package submit
+package deliver
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 

@@ -1,4 +1,4 @@
-package submit
+package deliver
 
 import (
 	"fmt"
@@ -9,11 +9,12 @@ import (
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
 )
 
-// RuntimeParameters turns NAME=VALUE flags into typed run parameters,
-// checked against the pipeline's declared (root) parameters. A name that is
+// RuntimeParameters turns --param NAME=VALUE flags into typed run
+// parameters, checked against the pipeline's declared (root) parameters;
+// problems are reported in the order of the flags. A name that is
 // not declared is also looked up in lower case, because Kale turns upper-case
 // notebook parameters (LR) into lower-case pipeline parameters (lr).
 func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[string]any, error) {
@@ -26,19 +27,14 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	texts, err := clioptions.ParseParams(flags, false)
+	texts, err := buildflags.ParseParams(flags)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(texts))
-	for k := range texts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	out := map[string]any{}
 	var errs []string
-	for _, name := range keys {
-		text := texts[name]
+	for _, t := range texts {
+		name, text := t.Name, t.Value
 		p, found := declared[name]
 		if !found {
 			if p, found = declared[strings.ToLower(name)]; found {

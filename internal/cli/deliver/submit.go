@@ -1,4 +1,4 @@
-package submit
+package deliver
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
@@ -143,9 +146,46 @@ func PrintSubmitted(w io.Writer, o *Outcome, via string) {
 	fmt.Fprintf(w, "url: %s\n", o.URL)
 }
 
-// WriteJSON writes v as indented JSON.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// How says how Deliver reports.
+type How struct {
+	// JSON prints the Outcome as JSON (-o json) instead of text.
+	JSON bool
+	// Watch follows the run until it ends (--watch).
+	Watch bool
+	// Via is added to the text report ("through pod x").
+	Via string
+	// WatchOptions pace the following; tests shorten them.
+	WatchOptions kfp.WatchOptions
+}
+
+// Deliver submits req and reports as h says: text or JSON, and with Watch
+// follows the run (a live table on a terminal, plain lines otherwise; in
+// JSON mode the progress goes to stderr) and returns an exit status that is
+// 0 only when the run succeeded.
+func Deliver(ctx context.Context, streams genericiooptions.IOStreams, c *kfp.Client, req Request, h How) error {
+	out, err := Submit(ctx, c, req)
+	if err != nil {
+		return err
+	}
+	progress := streams.Out
+	if h.JSON {
+		progress = streams.ErrOut
+	} else {
+		PrintSubmitted(streams.Out, out, h.Via)
+	}
+	var result error
+	if h.Watch {
+		r, err := Follow(ctx, c, out.RunID, progress, IsTerminal(progress), h.WatchOptions)
+		if err != nil {
+			return err
+		}
+		out.State = r.State
+		result = RunResult(r)
+	}
+	if h.JSON {
+		if err := clioptions.WriteJSON(streams.Out, out); err != nil {
+			return err
+		}
+	}
+	return result
 }

@@ -7,21 +7,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 	"google.golang.org/protobuf/encoding/protojson"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/compile"
+	"github.com/kubeflow-kale/kale/internal/cli"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 )
 
 // The notebooks are the compiler's test copies of the shared Kale ones.
 func notebook(dir, name string) string {
-	return filepath.Join("..", "..", "compiler", "testdata", "notebooks", dir, name)
+	return filepath.Join("..", "..", "..", "..", "pkg", "compiler", "testdata", "notebooks", dir, name)
 }
 
 var titanic = notebook("examples", "main-2026-05__examples__titanic-ml-dataset__titanic_dataset_ml.ipynb")
@@ -189,8 +189,12 @@ func TestCompileFailures(t *testing.T) {
 		{"param without a value", []string{titanic, "--param", "lr"}, []string{`--param "lr": want NAME=VALUE`}},
 		{"param given twice", []string{titanic, "--param", "a=1", "--param", "a=2"}, []string{"--param a: given twice"}},
 		{"unsupported format", []string{titanic, "-o", "xml"}, []string{`unsupported output format "xml"`}},
-		{"output onto the notebook", []string{nb, "--output", nb}, []string{"is the notebook itself"}},
-		{"output onto the notebook by another path", []string{nb, "--output", filepath.Join(dir, ".", "copy.ipynb")}, []string{"is the notebook itself"}},
+		{"--output is a format, not a file", []string{titanic, "--output", filepath.Join(dir, "p.yaml")}, []string{`unsupported output format "` + filepath.Join(dir, "p.yaml") + `": use one of yaml|json; -o is the format, --out-file FILE writes to a file`}},
+		{"output onto the notebook", []string{nb, "--out-file", nb}, []string{"--out-file " + nb + " is the notebook itself"}},
+		{"output onto the notebook by another path", []string{nb, "--out-file", filepath.Join(dir, ".", "copy.ipynb")}, []string{"is the notebook itself"}},
+		{"output onto the notebook through a symlink", []string{nb, "--out-file", symlink(t, nb, filepath.Join(dir, "link.ipynb"))}, []string{"is the notebook itself"}},
+		{"output into a missing folder", []string{nb, "--out-file", filepath.Join(dir, "nope", "p.yaml")}, []string{"write " + filepath.Join(dir, "nope", "p.yaml") + ": folder " + filepath.Join(dir, "nope") + " does not exist"}},
+		{"output onto a folder", []string{nb, "--out-file", dir}, []string{"write " + dir + ": is a folder"}},
 		{"missing notebook", []string{filepath.Join(dir, "none.ipynb")}, []string{"none.ipynb"}},
 	}
 	for _, tc := range tests {
@@ -220,12 +224,12 @@ func TestCompileFailures(t *testing.T) {
 
 func TestCompileToFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "titanic.yaml")
-	r := kale(t, "compile", titanic, "--output", out)
+	r := kale(t, "compile", titanic, "--out-file", out)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.errOut)
 	}
 	if r.out != "" {
-		t.Errorf("stdout not empty with --output: %.100q", r.out)
+		t.Errorf("stdout not empty with --out-file: %.100q", r.out)
 	}
 	if !strings.Contains(r.errOut, "wrote pipeline titanic-ml") {
 		t.Errorf("stderr: %s", r.errOut)
@@ -252,18 +256,95 @@ func TestWarningsGoToStderr(t *testing.T) {
 	load(t, r.out)
 }
 
-func TestParseParams(t *testing.T) {
-	got, err := compile.ParseParams([]string{"a=1", "b=x=y", "c=", " d =sp "})
-	if err != nil {
+func symlink(t *testing.T, target, link string) string {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"a": "1", "b": "x=y", "c": "", "d": "sp "}
-	if len(got) != len(want) {
-		t.Fatalf("got %v", got)
+	return link
+}
+
+// TestCompileOutFileTargets: --out-file writes regular files atomically
+// (keeping their mode), follows symlinks and leaves special files special.
+func TestCompileOutFileTargets(t *testing.T) {
+	want := kale(t, "compile", titanic, "-o", "json").out
+	if want == "" {
+		t.Fatal("no pipeline on stdout")
 	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, dir string) (target string)
+		check func(t *testing.T, dir, target string)
+	}{
+		{"an existing file keeps its mode", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "p.json")
+			if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, func(t *testing.T, dir, target string) {
+			fi, _ := os.Stat(target)
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, want 0600", fi.Mode())
+			}
+		}},
+		{"a symlink is followed and kept", func(t *testing.T, dir string) string {
+			if err := os.WriteFile(filepath.Join(dir, "real.json"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return symlink(t, "real.json", filepath.Join(dir, "p.json"))
+		}, func(t *testing.T, dir, target string) {
+			if l, err := os.Readlink(target); err != nil || l != "real.json" {
+				t.Errorf("the link is gone: %q %v", l, err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "real.json")); string(b) != want {
+				t.Error("the link's target does not hold the pipeline")
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			target := tc.setup(t, dir)
+			r := kale(t, "compile", titanic, "-o", "json", "--out-file", target)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.errOut)
+			}
+			if b, _ := os.ReadFile(target); string(b) != want {
+				t.Errorf("%s does not hold what stdout gets", target)
+			}
+			tc.check(t, dir, target)
+		})
+	}
+
+	t.Run("a FIFO is written to, not replaced", func(t *testing.T) {
+		fifo := filepath.Join(t.TempDir(), "pipe")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
 		}
-	}
+		// Should the write never open the FIFO, unblock the reader.
+		t.Cleanup(func() {
+			if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				f.Close()
+			}
+		})
+		got := make(chan string, 1)
+		go func() {
+			b, err := os.ReadFile(fifo) // blocks until compile opens it
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			got <- string(b)
+		}()
+		r := kale(t, "compile", titanic, "-o", "json", "--out-file", fifo)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.errOut)
+		}
+		if s := <-got; s != want {
+			t.Errorf("the reader got %.80q", s)
+		}
+		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("%s is no longer a FIFO", fifo)
+		}
+	})
 }

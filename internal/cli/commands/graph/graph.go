@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/validate"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/nbload"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
@@ -19,9 +20,11 @@ var Formats = []string{"text", "json", "dot", "mermaid"}
 
 // Options holds the graph command's flags and arguments.
 type Options struct {
-	g *clioptions.Global
-	validate.NotebookOptions
-	Output string
+	g        *clioptions.Global
+	Notebook string
+	// Build overrides the notebook's metadata, only where given.
+	Build  pipeline.Options
+	Output clioptions.Output
 }
 
 // NewCmd returns the graph command.
@@ -39,30 +42,36 @@ scripts; dot and mermaid draw the DAG.`,
   kubectl kale graph train.ipynb -o dot | dot -Tsvg > train.svg`,
 		GroupID: "notebook",
 		Args:    cobra.ExactArgs(1),
-		RunE:    clioptions.RunE(o, func(context.Context) error { return o.Run() }),
+		RunE:    clioptions.RunE(o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text|json|dot|mermaid")
-	validate.AddBuildFlags(cmd, &o.Build)
+	o.Output.AddFlags(cmd.Flags(), Formats...)
+	buildflags.AddFlags(cmd.Flags(), &o.Build)
 	return cmd
+}
+
+// Complete takes the notebook argument.
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
+	o.Notebook = args[0]
+	return nil
 }
 
 // Validate checks the output format before any I/O.
 func (o *Options) Validate() error {
-	return clioptions.ValidateOutput(o.Output, Formats...)
+	return o.Output.Validate()
 }
 
 // Run compiles the notebook and prints the graph. Errors are printed like
 // validate prints them, with exit status 1; warnings go to stderr except in
 // the JSON form, which carries them.
-func (o *Options) Run() error {
-	p, err := validate.Notebook(o.g.IOStreams.ErrOut, o.Notebook, o.Build)
+func (o *Options) Run(context.Context) error {
+	p, err := nbload.Check(o.g.IOStreams.ErrOut, o.Notebook, o.Build)
 	if err != nil {
 		return err
 	}
-	if o.Output != "json" {
-		validate.PrintDiagnostics(o.g.IOStreams.ErrOut, p.Diagnostics)
+	if !o.Output.JSON() {
+		nbload.PrintDiagnostics(o.g.IOStreams.ErrOut, p.Diagnostics)
 	}
-	return Write(o.g.IOStreams.Out, p, o.Output)
+	return Write(o.g.IOStreams.Out, p, o.Output.Format)
 }
 
 // Write renders p in format (one of Formats).

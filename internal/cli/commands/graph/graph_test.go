@@ -12,19 +12,31 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-const kaleData = "../../pipeline/testdata/kale"
+// kaleData is the path the golden files were written with (warnings name
+// notebooks by the path given): the tests run from pkgDir, a folder two
+// levels below pkg/, so that the path stays the same and the goldens stay
+// byte for byte what they were.
+const (
+	kaleData = "../../pipeline/testdata/kale"
+	pkgDir   = "../../../../pkg/pipeline/testdata"
+)
+
+// goldenDir is testdata/ of this package, resolved before any test moves
+// into pkgDir.
+var goldenDir, _ = filepath.Abs("testdata")
 
 // run executes `kubectl kale args...` against buffers and returns stdout,
 // stderr and the exit code main would use.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	t.Setenv("KALE_DEFAULT_BASE_IMAGE", "")
+	t.Chdir(pkgDir)
 	var out, errOut bytes.Buffer
 	root := cli.NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, "kubectl-kale")
 	root.SetArgs(args)
@@ -46,7 +58,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	path := filepath.Join(goldenDir, name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

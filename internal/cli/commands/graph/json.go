@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
@@ -86,7 +87,7 @@ const DefaultImage = "python:3.12"
 
 // StepImage resolves the image a step runs.
 func StepImage(p *pipeline.Pipeline, s *pipeline.Step) string {
-	for _, img := range []string{s.Image, p.BaseImage, strings.TrimSpace(os.Getenv("KALE_DEFAULT_BASE_IMAGE"))} {
+	for _, img := range []string{s.Image, p.BaseImage, strings.TrimSpace(os.Getenv(contract.EnvDefaultBaseImage))} {
 		if img != "" {
 			return img
 		}

@@ -6,6 +6,7 @@ package inject
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	kinject "github.com/kubeflow-kale/kale/pkg/inject"
 )
 
@@ -27,7 +28,7 @@ type Options struct {
 	g          *clioptions.Global
 	Filename   string
 	ConfigPath string
-	Output     string
+	Output     clioptions.Output
 
 	cfg *kinject.Config
 }
@@ -45,24 +46,16 @@ kale.kubeflow.org/injected annotation. Nothing is sent to a cluster.`,
   kubectl kale inject -f pod.yaml --config webhook-config.yaml -o json`,
 		GroupID: "cluster",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:    clioptions.RunE(o),
 	}
 	cmd.Flags().StringVarP(&o.Filename, "filename", "f", "", `the pod manifest ("-" reads stdin)`)
 	cmd.Flags().StringVar(&o.ConfigPath, "config", "", "webhook configuration YAML (default: the built-in defaults)")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml|json")
+	o.Output.AddFlags(cmd.Flags(), "yaml", "json")
 	return cmd
 }
 
 // Complete loads the configuration.
-func (o *Options) Complete() error {
+func (o *Options) Complete(*cobra.Command, []string) error {
 	o.cfg = kinject.DefaultConfig()
 	if o.ConfigPath == "" {
 		return nil
@@ -85,12 +78,12 @@ func (o *Options) Validate() error {
 	if o.Filename == "" {
 		return errors.New("a pod manifest is required: -f POD.yaml (or -f - for stdin)")
 	}
-	return clioptions.ValidateOutput(o.Output, "yaml", "json")
+	return o.Output.Validate()
 }
 
 // Run reads, mutates and prints the pod; what was kept or skipped goes to
 // stderr.
-func (o *Options) Run() error {
+func (o *Options) Run(context.Context) error {
 	var r io.Reader = o.g.IOStreams.In
 	name := "stdin"
 	if o.Filename != "-" {
@@ -113,7 +106,7 @@ func (o *Options) Run() error {
 	for _, c := range res.Conflicts {
 		fmt.Fprintf(errOut, "%s: kept the pod's value: %s\n", name, c)
 	}
-	out, err := encode(res.Pod, o.Output)
+	out, err := encode(res.Pod, o.Output.Format)
 	if err != nil {
 		return err
 	}

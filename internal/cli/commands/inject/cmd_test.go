@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -11,6 +11,7 @@
 package legacy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,11 +24,13 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/compile"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
-	"github.com/kubeflow-kale/kale/pkg/cli/validate"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
+	"github.com/kubeflow-kale/kale/internal/cli/kfpflags"
+	"github.com/kubeflow-kale/kale/internal/cli/nbload"
+	"github.com/kubeflow-kale/kale/internal/fileutil"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
@@ -48,11 +51,11 @@ func Wants(args []string) bool {
 
 // Options holds Kale's CLI flags.
 type Options struct {
-	g        *clioptions.Global
-	Notebook string
-	Upload   bool
-	Run      bool
-	KFPHost  string
+	g           *clioptions.Global
+	Notebook    string
+	Upload      bool
+	RunPipeline bool
+	KFPHost     string
 	// Overrides of the notebook's metadata, applied only when given.
 	Build      pipeline.Options
 	OutputPath string
@@ -67,7 +70,7 @@ type Options struct {
 
 // NewCmd returns the legacy command.
 func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	g := &clioptions.Global{ConfigFlags: genericclioptions.NewConfigFlags(true), IOStreams: streams, InvokedAs: "kale"}
+	g := &clioptions.Global{ConfigFlags: genericclioptions.NewConfigFlags(true), IOStreams: streams, InvokedAs: contract.Command}
 	return newCmd(&Options{g: g, Env: kfp.OSEnv()})
 }
 
@@ -85,15 +88,7 @@ kubectl kale commands.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(cmd); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.RunE(cmd.Context())
-		},
+		RunE:          clioptions.RunE(o),
 	}
 	cmd.SetIn(o.g.IOStreams.In)
 	cmd.SetOut(o.g.IOStreams.Out)
@@ -101,7 +96,7 @@ kubectl kale commands.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Notebook, "nb", "", "path to the notebook (required)")
 	f.BoolVar(&o.Upload, "upload_pipeline", false, "upload the pipeline to KFP (a new version when it exists)")
-	f.BoolVar(&o.Run, "run_pipeline", false, "upload the pipeline and start a run")
+	f.BoolVar(&o.RunPipeline, "run_pipeline", false, "upload the pipeline and start a run")
 	f.BoolVar(&o.Debug, "debug", false, "log what is done")
 	f.StringVar(&o.KFPHost, "kfp_host", "", "KFP API host: URL or host:port (default $"+kfp.EnvEndpoint+")")
 	f.StringVar(&o.Build.Experiment, "experiment_name", "", "experiment (overrides the notebook's experiment_name)")
@@ -116,7 +111,7 @@ kubectl kale commands.`,
 }
 
 // Complete warns about flags that do nothing here.
-func (o *Options) Complete(cmd *cobra.Command) error {
+func (o *Options) Complete(cmd *cobra.Command, _ []string) error {
 	for _, name := range []string{"dev", "pip-index-urls", "devpi-simple-url"} {
 		if cmd.Flags().Changed(name) {
 			fmt.Fprintf(o.g.IOStreams.ErrOut, "warning: --%s has no effect: kale steps run the notebook code without installing packages\n", name)
@@ -136,8 +131,8 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// RunE compiles, writes, and uploads or runs as asked.
-func (o *Options) RunE(ctx context.Context) error {
+// Run compiles, writes, and uploads or runs as asked.
+func (o *Options) Run(ctx context.Context) error {
 	out, errOut := o.g.IOStreams.Out, o.g.IOStreams.ErrOut
 	level := slog.LevelWarn
 	if o.Debug {
@@ -145,12 +140,12 @@ func (o *Options) RunE(ctx context.Context) error {
 	}
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
 
-	data, err := validate.ReadNotebook(o.Notebook)
+	data, err := nbload.Read(o.Notebook)
 	if err != nil {
 		return err
 	}
 	log.Debug("compiling", "notebook", o.Notebook)
-	p, ir, err := compile.Notebook(errOut, o.Notebook, data, o.Build, compiler.Options{
+	p, ir, err := nbload.Compile(errOut, o.Notebook, data, o.Build, compiler.Options{
 		DefaultImage: compiler.ResolveDefaultImage(""), NotebookName: o.Notebook,
 	})
 	if err != nil {
@@ -167,15 +162,15 @@ func (o *Options) RunE(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, yml, 0o644); err != nil {
+	if err := fileutil.Write(path, bytes.NewReader(yml), fileutil.Options{Perm: 0o644}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "pipeline_package_path: %s\n", path)
-	if !o.Upload && !o.Run {
+	if !o.Upload && !o.RunPipeline {
 		return nil
 	}
 
-	kf := submit.KFPFlags{Settings: kfp.Settings{Endpoint: o.KFPHost}}
+	kf := kfpflags.KFP{Settings: kfp.Settings{Endpoint: o.KFPHost}}
 	cfg, err := kf.Settings.Resolve(o.Env)
 	if err != nil {
 		return err
@@ -192,7 +187,7 @@ func (o *Options) RunE(ctx context.Context) error {
 		return err
 	}
 	if h.MultiUser {
-		if ns, err = kf.ResolveNamespace(o.g, o.Env.Getenv); err != nil {
+		if ns, err = kf.ResolveNamespace(o.g.ConfigFlags, o.Env.Getenv); err != nil {
 			return err
 		}
 	}
@@ -203,20 +198,20 @@ func (o *Options) RunE(ctx context.Context) error {
 	}
 	fmt.Fprintf(out, "pipeline_id: %s, version_id: %s\n", pl.ID, v.ID)
 	fmt.Fprintf(out, "pipeline_url: %s\n", c.PipelineURL(pl.ID, v.ID))
-	if !o.Run {
+	if !o.RunPipeline {
 		return nil
 	}
 	exp, _, err := c.EnsureExperiment(ctx, p.Experiment, ns)
 	if err != nil {
 		return fmt.Errorf("experiment %q: %w", p.Experiment, err)
 	}
-	spec, platform, err := submit.InlineSpec(ir)
+	spec, platform, err := deliver.InlineSpec(ir)
 	if err != nil {
 		return err
 	}
 	// Like Kale, the run is named after the uploaded version and carries
 	// the package itself (it is not linked to the version).
-	runName := submit.DefaultRunName(v.Name, time.Now())
+	runName := deliver.DefaultRunName(v.Name, time.Now())
 	r, err := c.CreateRun(ctx, kfp.RunSpec{DisplayName: runName, ExperimentID: exp.ID, PipelineSpec: spec, PlatformSpec: platform})
 	if err != nil {
 		return fmt.Errorf("creating run %q: %w", runName, err)

@@ -12,8 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 

@@ -3,7 +3,6 @@ package run
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/compile"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/local"
 )
@@ -54,7 +53,7 @@ func (o *Options) runLocal(ctx context.Context, res *compiler.Result) error {
 	if o.LocalFlags.Parallelism < 0 {
 		return fmt.Errorf("--parallelism %d: want a positive number (or 0 for one per core)", o.LocalFlags.Parallelism)
 	}
-	texts, err := compile.ParseParams(o.Params)
+	texts, err := buildflags.ParseParamMap(o.Params)
 	if err != nil {
 		return err
 	}
@@ -68,7 +67,7 @@ func (o *Options) runLocal(ctx context.Context, res *compiler.Result) error {
 	// Progress goes to stdout for text output, to stderr when stdout
 	// carries JSON.
 	progressOut := streams.Out
-	if o.Output == "json" {
+	if o.Output.JSON() {
 		progressOut = streams.ErrOut
 	}
 	progress := local.NewProgress(progressOut, isTerminal(progressOut))
@@ -86,10 +85,8 @@ func (o *Options) runLocal(ctx context.Context, res *compiler.Result) error {
 	if result == nil {
 		return runErr
 	}
-	if o.Output == "json" {
-		enc := json.NewEncoder(streams.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(result); err != nil {
+	if o.Output.JSON() {
+		if err := clioptions.WriteJSON(streams.Out, result); err != nil {
 			return err
 		}
 	} else {

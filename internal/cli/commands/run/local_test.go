@@ -15,11 +15,11 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 )
 
 // The notebooks of pkg/local's tests.
-const localNotebooks = "../../local/testdata/"
+const localNotebooks = "../../../../pkg/local/testdata/"
 
 type localRun struct {
 	out, errOut string

@@ -14,9 +14,12 @@ import (
 	"github.com/spf13/pflag"
 	utilexec "k8s.io/client-go/util/exec"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
+	"github.com/kubeflow-kale/kale/internal/cli/kfpflags"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 	"github.com/kubeflow-kale/kale/pkg/podsource"
@@ -28,11 +31,11 @@ const maxNotebook = 32 << 20
 // Remote is the part of `run` that reads notebooks from notebook pods and
 // submits to Kubeflow Pipelines (everything but --local).
 type Remote struct {
-	KFP     submit.KFPFlags
-	RunName string
-	Upload  bool
-	Watch   bool
-	DryRun  bool
+	KFP kfpflags.KFP
+	// Sub is --run-name, --upload and --watch; the experiment comes from
+	// the notebook (or --experiment, a build flag).
+	Sub    kfpflags.Submission
+	DryRun bool
 	// NotebookCR is --notebook NAME: a kubeflow.org/v1 Notebook whose pod
 	// holds the notebook file.
 	NotebookCR string
@@ -46,9 +49,7 @@ type Remote struct {
 // AddFlags registers the remote flags.
 func (r *Remote) AddFlags(fs *pflag.FlagSet) {
 	r.KFP.AddFlags(fs)
-	fs.StringVar(&r.RunName, "run-name", "", "name of the run (default PIPELINE-YYYYMMDD-HHMMSS)")
-	fs.BoolVar(&r.Upload, "upload", false, "also upload the pipeline to KFP (a new version when the name exists) and run that version")
-	fs.BoolVar(&r.Watch, "watch", false, "follow the run until it ends; the exit code is 0 only when it succeeds (2 otherwise)")
+	r.Sub.AddFlags(fs)
 	fs.BoolVar(&r.DryRun, "dry-run", false, "compile and print what would be submitted, without calling the KFP API")
 	fs.StringVar(&r.NotebookCR, "notebook", "", "read NOTEBOOK from the pod of this Kubeflow Notebook (then NOTEBOOK is a path in it)")
 	fs.StringVarP(&r.Container, "container", "c", "", "container of the notebook pod (default: the notebook's container)")
@@ -124,18 +125,12 @@ func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg str
 	return &Notebook{Name: pod.Location(ref.Path), Data: data, Pod: pod, Source: src}, nil
 }
 
-// Environment the kale webhook sets in notebook pods (downward API).
-const (
-	EnvPodName   = "KALE_POD_NAME"
-	EnvNamespace = "KALE_NAMESPACE"
-)
-
 // ownPod: inside a notebook pod (KALE_POD_NAME and KALE_NAMESPACE set by
 // the webhook), a local notebook compiles with the pod's volumes, PodDefault
 // labels and image, as one read from the pod from outside would. Failing to
 // read the pod is only a warning.
 func (r *Remote) ownPod(ctx context.Context, g *clioptions.Global, nb *Notebook, errOut io.Writer) {
-	name, ns := r.Env.Getenv(EnvPodName), r.Env.Getenv(EnvNamespace)
+	name, ns := r.Env.Getenv(contract.EnvPodName), r.Env.Getenv(contract.EnvNamespace)
 	if name == "" || ns == "" {
 		return
 	}
@@ -179,45 +174,45 @@ func (nb *Notebook) FromPod(popts *pipeline.Options) (defaultImage string) {
 	return compiler.ResolveDefaultImage(nb.Pod.Image)
 }
 
-// Submit sends a compiled notebook to KFP and reports, as --output says.
+// Submit sends a compiled notebook to KFP and reports, as JSON when asJSON.
 // The endpoint is --kfp-endpoint, $KF_PIPELINES_ENDPOINT or the in-cluster
 // service; without one, a notebook read from a pod that has the kale
 // tooling is submitted through that pod (`kale submit -` in its container,
 // with the pod's own KFP credentials).
-func (r *Remote) Submit(ctx context.Context, g *clioptions.Global, nb *Notebook, p *pipeline.Pipeline, ir *compiler.Result, params []string, output string) error {
-	values, err := submit.RuntimeParameters(ir.PipelineSpec, params)
+func (r *Remote) Submit(ctx context.Context, g *clioptions.Global, nb *Notebook, p *pipeline.Pipeline, ir *compiler.Result, params []string, asJSON bool) error {
+	values, err := deliver.RuntimeParameters(ir.PipelineSpec, params)
 	if err != nil {
 		return err
 	}
-	runName := r.RunName
-	if runName == "" {
-		runName = submit.DefaultRunName(submit.PipelineName(ir), time.Now())
+	sub := r.Sub
+	sub.Experiment = p.Experiment
+	if sub.RunName == "" {
+		sub.RunName = deliver.DefaultRunName(deliver.PipelineName(ir), time.Now())
 	}
-	rf := submit.RunFlags{Experiment: p.Experiment, RunName: runName, Params: params, Upload: r.Upload, Watch: r.Watch, Output: output}
 	if r.DryRun {
-		return r.printDryRun(g, ir, rf, values)
+		return r.printDryRun(g, ir, sub, values, asJSON)
 	}
 	streams := g.IOStreams
 	c, cfg, err := r.KFP.Client(r.Env)
 	switch {
 	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self && nb.Pod.HasKaleTooling:
-		return r.submitThroughPod(ctx, g, nb, ir, rf)
+		return r.submitThroughPod(ctx, g, nb, ir, sub, params, asJSON)
 	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self:
 		return fmt.Errorf("%w; pod %s has no kale tooling (the kale webhook did not inject it), so it cannot submit for you", err, nb.Pod)
 	case err != nil:
 		return err
 	}
-	req := submit.Request{
-		IR: ir, Experiment: p.Experiment, RunName: runName, Parameters: values, Upload: r.Upload,
+	req := deliver.Request{
+		IR: ir, Experiment: sub.Experiment, RunName: sub.RunName, Parameters: values, Upload: sub.Upload,
 		Namespace: func() (string, error) {
 			if r.KFP.Namespace == "" && nb.Pod != nil {
 				return nb.Pod.Namespace, nil // the notebook's profile namespace
 			}
-			return r.KFP.ResolveNamespace(g, r.Env.Getenv)
+			return r.KFP.ResolveNamespace(g.ConfigFlags, r.Env.Getenv)
 		},
 	}
 	via := fmt.Sprintf(" to %s (endpoint from %s)", cfg.Endpoint, describeSource(cfg.EndpointSource))
-	return submit.Deliver(ctx, streams, c, req, rf, via, r.WatchOptions)
+	return deliver.Deliver(ctx, streams, c, req, deliver.How{JSON: asJSON, Watch: sub.Watch, Via: via, WatchOptions: r.WatchOptions})
 }
 
 func describeSource(s string) string {
@@ -234,24 +229,12 @@ func describeSource(s string) string {
 // IR on stdin. The pod's kale reads its own KFP endpoint and token; its
 // JSON answer is re-printed here, its progress passes through on stderr,
 // and its exit status becomes ours.
-func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb *Notebook, ir *compiler.Result, rf submit.RunFlags) error {
+func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb *Notebook, ir *compiler.Result, sub kfpflags.Submission, params []string, asJSON bool) error {
 	yml, err := ir.YAML()
 	if err != nil {
 		return err
 	}
-	cmd := []string{"kale", "submit", "-", "--experiment", rf.Experiment, "--run-name", rf.RunName, "-o", "json"}
-	for _, kv := range rf.Params {
-		cmd = append(cmd, "--param", kv)
-	}
-	if r.KFP.Namespace != "" {
-		cmd = append(cmd, "--kfp-namespace", r.KFP.Namespace)
-	}
-	if rf.Upload {
-		cmd = append(cmd, "--upload")
-	}
-	if rf.Watch {
-		cmd = append(cmd, "--watch")
-	}
+	cmd := SubmitCommand(sub, params, r.KFP.NamespaceArgs())
 	streams := g.IOStreams
 	fmt.Fprintf(streams.ErrOut, "no KFP endpoint here: submitting through pod %s with the pod's own KFP credentials\n", nb.Pod)
 	var out bytes.Buffer
@@ -259,23 +242,23 @@ func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb 
 	var exit utilexec.CodeExitError
 	code := 0
 	if execErr != nil {
-		if !errors.As(execErr, &exit) || exit.Code != submit.ExitRunNotSucceeded {
+		if !errors.As(execErr, &exit) || exit.Code != deliver.ExitRunNotSucceeded {
 			return fmt.Errorf("submitting through pod %s: %w", nb.Pod, execErr)
 		}
 		code = exit.Code
 	}
-	var o submit.Outcome
+	var o deliver.Outcome
 	if err := json.Unmarshal(out.Bytes(), &o); err != nil || o.RunID == "" {
 		return fmt.Errorf("submitting through pod %s: unexpected answer from kale in the pod: %q", nb.Pod, strings.TrimSpace(out.String()))
 	}
-	if rf.Output == "json" {
-		if err := submit.WriteJSON(streams.Out, o); err != nil {
+	if asJSON {
+		if err := clioptions.WriteJSON(streams.Out, o); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(streams.Out, "run %q submitted through pod %s (the pod's KFP credentials)\n", rf.RunName, nb.Pod)
+		fmt.Fprintf(streams.Out, "run %q submitted through pod %s (the pod's KFP credentials)\n", sub.RunName, nb.Pod)
 		fmt.Fprintf(streams.Out, "run id: %s\nurl: %s\n", o.RunID, o.URL)
-		if rf.Watch {
+		if sub.Watch {
 			fmt.Fprintf(streams.Out, "state: %s\n", o.State)
 		}
 	}
@@ -294,27 +277,38 @@ type dryRun struct {
 	PipelineSpec json.RawMessage `json:"pipeline_spec"`
 }
 
-func (r *Remote) printDryRun(g *clioptions.Global, ir *compiler.Result, rf submit.RunFlags, values map[string]any) error {
+func (r *Remote) printDryRun(g *clioptions.Global, ir *compiler.Result, sub kfpflags.Submission, values map[string]any, asJSON bool) error {
 	out := g.IOStreams.Out
-	if rf.Output == "json" {
+	if asJSON {
 		spec, err := ir.JSON()
 		if err != nil {
 			return err
 		}
-		return submit.WriteJSON(out, dryRun{Experiment: rf.Experiment, RunName: rf.RunName, Parameters: values, Upload: rf.Upload, PipelineSpec: spec})
+		return clioptions.WriteJSON(out, dryRun{Experiment: sub.Experiment, RunName: sub.RunName, Parameters: values, Upload: sub.Upload, PipelineSpec: spec})
 	}
 	yml, err := ir.YAML()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "# dry run: nothing was submitted\n# experiment: %s\n# run name: %s\n", rf.Experiment, rf.RunName)
+	fmt.Fprintf(out, "# dry run: nothing was submitted\n# experiment: %s\n# run name: %s\n", sub.Experiment, sub.RunName)
 	if len(values) > 0 {
 		b, _ := json.Marshal(values)
 		fmt.Fprintf(out, "# parameters: %s\n", b)
 	}
-	if rf.Upload {
-		fmt.Fprintf(out, "# the pipeline would be uploaded as %s (a new version if it exists)\n", submit.PipelineName(ir))
+	if sub.Upload {
+		fmt.Fprintf(out, "# the pipeline would be uploaded as %s (a new version if it exists)\n", deliver.PipelineName(ir))
 	}
 	_, err = out.Write(yml)
 	return err
+}
+
+// SubmitCommand is the command line of `kale submit -` that
+// submitThroughPod runs in a notebook pod: the flags are rendered by the
+// packages that register them, so they cannot drift apart.
+func SubmitCommand(sub kfpflags.Submission, params, kfpArgs []string) []string {
+	cmd := []string{contract.Command, "submit", "-"}
+	cmd = append(cmd, sub.Args()...)
+	cmd = append(cmd, "-o", "json")
+	cmd = append(cmd, buildflags.ParamArgs(params)...)
+	return append(cmd, kfpArgs...)
 }

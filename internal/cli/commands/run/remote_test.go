@@ -14,9 +14,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
@@ -50,7 +50,6 @@ func runCmd(t *testing.T, env map[string]string, args ...string) result {
 		WatchOptions: kfp.WatchOptions{MinInterval: 20 * time.Millisecond, MaxInterval: 50 * time.Millisecond},
 	}}
 	cmd := newCmd(o)
-	g.ConfigFlags.AddFlags(cmd.PersistentFlags())
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
@@ -119,7 +118,7 @@ func TestRunWatch(t *testing.T) {
 	}{
 		{"succeeded exits 0", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 400 * time.Millisecond}, 0,
 			[]string{"run PENDING", "run RUNNING", "task load-step RUNNING", "task train-step SUCCEEDED", "run SUCCEEDED"}},
-		{"failed exits 2", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "load"}, submit.ExitRunNotSucceeded,
+		{"failed exits 2", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "load"}, deliver.ExitRunNotSucceeded,
 			[]string{"task load-step FAILED", "run FAILED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

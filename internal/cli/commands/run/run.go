@@ -10,21 +10,24 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/compile"
-	"github.com/kubeflow-kale/kale/pkg/cli/validate"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/nbload"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
+	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
 // Options holds the run command's flags and arguments.
 type Options struct {
-	g *clioptions.Global
-	validate.NotebookOptions
+	g        *clioptions.Global
+	Notebook string
+	// Build overrides the notebook's metadata, only where given.
+	Build pipeline.Options
 	// Params are --param NAME=VALUE: run parameters on KFP, new parameter
 	// values for a local run.
 	Params []string
-	Output string
+	Output clioptions.Output
 	// Local runs the pipeline on this machine instead of on KFP.
 	Local  bool
 	Remote Remote
@@ -65,17 +68,26 @@ in its container, with the pod's own KFP credentials).`,
   kale run train.ipynb --watch        # inside the notebook's terminal`,
 		GroupID: "kfp",
 		Args:    cobra.ExactArgs(1),
-		RunE:    clioptions.RunE(o, o.Run),
+		RunE:    clioptions.RunE(o),
 	}
 	f := cmd.Flags()
-	validate.AddBuildFlags(cmd, &o.Build)
-	f.StringVar(&o.Build.Description, "description", "", "pipeline description (overrides the notebook's pipeline_description)")
-	f.StringArrayVar(&o.Params, "param", nil, "pipeline parameter NAME=VALUE for this run (repeatable)")
-	f.StringVarP(&o.Output, "output", "o", "text", "output format: text|json")
+	buildflags.AddFlags(f, &o.Build)
+	buildflags.AddDescription(f, &o.Build)
+	buildflags.AddParams(f, &o.Params, buildflags.ParamValues)
+	o.Output.AddFlags(f, "text", "json")
 	f.BoolVar(&o.Local, "local", false, "run the pipeline on this machine with python3 instead of on Kubeflow Pipelines")
 	o.Remote.AddFlags(f)
 	o.LocalFlags.AddFlags(f)
+	// run serves notebooks in pods and KFP as well as --local: it keeps
+	// kubectl's flags.
+	o.g.AddClusterFlags(cmd)
 	return cmd
+}
+
+// Complete takes the notebook argument.
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
+	o.Notebook = args[0]
+	return nil
 }
 
 // Validate checks flags before any I/O.
@@ -83,10 +95,10 @@ func (o *Options) Validate() error {
 	if o.Notebook == "" {
 		return errors.New("a notebook is required")
 	}
-	if err := clioptions.ValidateOutput(o.Output, "text", "json"); err != nil {
+	if err := o.Output.Validate(); err != nil {
 		return err
 	}
-	if o.Local && (o.Remote.Upload || o.Remote.Watch || o.Remote.DryRun || o.Remote.KFP.Settings.Endpoint != "") {
+	if o.Local && (o.Remote.Sub.Upload || o.Remote.Sub.Watch || o.Remote.DryRun || o.Remote.KFP.Settings.Endpoint != "") {
 		return errors.New("--local runs on this machine: --upload, --watch, --dry-run and --kfp-endpoint do not apply")
 	}
 	return nil
@@ -101,12 +113,12 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	popts := o.Build
 	image := nb.FromPod(&popts)
-	p, ir, err := compile.Notebook(errOut, nb.Name, nb.Data, popts, compiler.Options{DefaultImage: image, NotebookName: nb.Name})
+	p, ir, err := nbload.Compile(errOut, nb.Name, nb.Data, popts, compiler.Options{DefaultImage: image, NotebookName: nb.Name})
 	if err != nil {
 		return err
 	}
 	if o.Local {
 		return o.runLocal(ctx, ir)
 	}
-	return o.Remote.Submit(ctx, o.g, nb, p, ir, o.Params, o.Output)
+	return o.Remote.Submit(ctx, o.g, nb, p, ir, o.Params, o.Output.JSON())
 }

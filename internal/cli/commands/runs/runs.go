@@ -14,16 +14,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
+	"github.com/kubeflow-kale/kale/internal/cli/kfpflags"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
 // Options holds the flags shared by the runs subcommands.
 type Options struct {
 	g      *clioptions.Global
-	KFP    submit.KFPFlags
-	Output string
+	KFP    kfpflags.KFP
+	Output clioptions.Output
 	// Env and Watch are replaced by tests.
 	Env   kfp.Env
 	Watch kfp.WatchOptions
@@ -48,13 +49,31 @@ func newCmd(o *Options) *cobra.Command {
 		Args:    cobra.NoArgs,
 	}
 	o.KFP.AddFlags(cmd.PersistentFlags())
-	cmd.PersistentFlags().StringVarP(&o.Output, "output", "o", "text", "output format: text|json")
-	cmd.AddCommand(o.listCmd(), o.getCmd(), o.watchCmd(), o.cancelCmd())
+	o.Output.AddFlags(cmd.PersistentFlags(), "text", "json")
+	// -n and the kubeconfig name the namespace of multi-user KFP.
+	o.g.AddClusterFlags(cmd)
+	cmd.AddCommand(
+		subcommand(&listOptions{Options: o, limit: 20}, o.listCmd),
+		subcommand(&idOptions{Options: o, do: o.get}, o.getCmd),
+		subcommand(&idOptions{Options: o, do: o.watch}, o.watchCmd),
+		subcommand(&idOptions{Options: o, do: o.cancel}, o.cancelCmd),
+	)
 	return cmd
 }
 
-// Complete builds the KFP client.
-func (o *Options) Complete() error {
+// subcommand wires a subcommand's options to the command newCmd makes.
+func subcommand[T clioptions.Command](o T, newCmd func(T) *cobra.Command) *cobra.Command {
+	cmd := newCmd(o)
+	cmd.RunE = clioptions.RunE(o)
+	return cmd
+}
+
+// Validate checks -o.
+func (o *Options) Validate() error { return o.Output.Validate() }
+
+// connect builds the KFP client, the first thing every subcommand's Run
+// does.
+func (o *Options) connect() error {
 	c, _, err := o.KFP.Client(o.Env)
 	if err != nil {
 		return err
@@ -63,98 +82,126 @@ func (o *Options) Complete() error {
 	return nil
 }
 
-// Validate checks -o.
-func (o *Options) Validate() error { return clioptions.ValidateOutput(o.Output, "text", "json") }
-
-// wrap runs Validate, Complete, then the subcommand.
-func (o *Options) wrap(run func(ctx context.Context, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		if err := o.Complete(); err != nil {
-			return err
-		}
-		return run(cmd.Context(), args)
-	}
-}
-
 func (o *Options) out() io.Writer { return o.g.IOStreams.Out }
 
-func (o *Options) listCmd() *cobra.Command {
-	var experiment string
-	var limit int
+// listOptions are `runs list`'s.
+type listOptions struct {
+	*Options
+	experiment string
+	limit      int
+}
+
+// Complete takes no arguments.
+func (l *listOptions) Complete(*cobra.Command, []string) error { return nil }
+
+// Validate checks -o and --limit.
+func (l *listOptions) Validate() error {
+	if err := l.Options.Validate(); err != nil {
+		return err
+	}
+	if l.limit < 1 {
+		return fmt.Errorf("--limit must be at least 1")
+	}
+	return nil
+}
+
+// idOptions are the options of the subcommands that take a RUN_ID.
+type idOptions struct {
+	*Options
+	id string
+	do func(ctx context.Context, id string) error
+}
+
+// Complete takes the run id.
+func (i *idOptions) Complete(_ *cobra.Command, args []string) error {
+	i.id = args[0]
+	return nil
+}
+
+// Run connects and does what the subcommand does.
+func (i *idOptions) Run(ctx context.Context) error {
+	if err := i.connect(); err != nil {
+		return err
+	}
+	return i.do(ctx, i.id)
+}
+
+func (o *Options) listCmd(l *listOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List runs, newest first",
 		Args:  cobra.NoArgs,
-		RunE: o.wrap(func(ctx context.Context, _ []string) error {
-			if limit < 1 {
-				return fmt.Errorf("--limit must be at least 1")
-			}
-			lo := kfp.ListOptions{PageSize: limit, SortBy: "created_at desc"}
-			h, err := o.client.Health(ctx)
-			if err != nil {
-				return err
-			}
-			if h.MultiUser {
-				if lo.Namespace, err = o.KFP.ResolveNamespace(o.g, o.Env.Getenv); err != nil {
-					return err
-				}
-			}
-			if experiment != "" {
-				e, err := o.client.FindExperiment(ctx, experiment, lo.Namespace)
-				if err != nil {
-					return err
-				}
-				if e == nil {
-					return fmt.Errorf("no experiment named %q", experiment)
-				}
-				lo.ExperimentID = e.ID
-			}
-			l, err := o.client.ListRuns(ctx, lo)
-			if err != nil {
-				return err
-			}
-			if o.Output == "json" {
-				return submit.WriteJSON(o.out(), l)
-			}
-			if len(l.Runs) == 0 {
-				_, err := fmt.Fprintln(o.out(), "No runs found.")
-				return err
-			}
-			tw := tabwriter.NewWriter(o.out(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN ID\tNAME\tSTATE\tCREATED\tDURATION")
-			for _, r := range l.Runs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.DisplayName, r.State, r.CreatedAt.Local().Format(time.DateTime), duration(r.CreatedAt, r.FinishedAt))
-			}
-			if l.TotalSize > len(l.Runs) {
-				fmt.Fprintf(tw, "(%d of %d runs; use --limit to see more)\n", len(l.Runs), l.TotalSize)
-			}
-			return tw.Flush()
-		}),
 	}
-	cmd.Flags().StringVar(&experiment, "experiment", "", "only runs of this experiment")
-	cmd.Flags().IntVar(&limit, "limit", 20, "show at most this many runs")
+	cmd.Flags().StringVar(&l.experiment, "experiment", "", "only runs of this experiment")
+	cmd.Flags().IntVar(&l.limit, "limit", 20, "show at most this many runs")
 	return cmd
 }
 
-func (o *Options) getCmd() *cobra.Command {
+// Run lists the runs.
+func (l *listOptions) Run(ctx context.Context) error {
+	if err := l.connect(); err != nil {
+		return err
+	}
+	o := l.Options
+	lo := kfp.ListOptions{PageSize: l.limit, SortBy: "created_at desc"}
+	h, err := o.client.Health(ctx)
+	if err != nil {
+		return err
+	}
+	if h.MultiUser {
+		if lo.Namespace, err = o.KFP.ResolveNamespace(o.g.ConfigFlags, o.Env.Getenv); err != nil {
+			return err
+		}
+	}
+	if l.experiment != "" {
+		e, err := o.client.FindExperiment(ctx, l.experiment, lo.Namespace)
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			return fmt.Errorf("no experiment named %q", l.experiment)
+		}
+		lo.ExperimentID = e.ID
+	}
+	list, err := o.client.ListRuns(ctx, lo)
+	if err != nil {
+		return err
+	}
+	if o.Output.JSON() {
+		return clioptions.WriteJSON(o.out(), list)
+	}
+	if len(list.Runs) == 0 {
+		_, err := fmt.Fprintln(o.out(), "No runs found.")
+		return err
+	}
+	tw := tabwriter.NewWriter(o.out(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN ID\tNAME\tSTATE\tCREATED\tDURATION")
+	for _, r := range list.Runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.DisplayName, r.State, r.CreatedAt.Local().Format(time.DateTime), duration(r.CreatedAt, r.FinishedAt))
+	}
+	if list.TotalSize > len(list.Runs) {
+		fmt.Fprintf(tw, "(%d of %d runs; use --limit to see more)\n", len(list.Runs), list.TotalSize)
+	}
+	return tw.Flush()
+}
+
+func (o *Options) getCmd(*idOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get RUN_ID",
 		Short: "Show a run and its tasks",
 		Args:  cobra.ExactArgs(1),
-		RunE: o.wrap(func(ctx context.Context, args []string) error {
-			r, err := o.client.GetRun(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if o.Output == "json" {
-				return submit.WriteJSON(o.out(), r)
-			}
-			return o.printRun(r)
-		}),
 	}
+}
+
+func (o *Options) get(ctx context.Context, id string) error {
+	r, err := o.client.GetRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	if o.Output.JSON() {
+		return clioptions.WriteJSON(o.out(), r)
+	}
+	return o.printRun(r)
 }
 
 func (o *Options) printRun(r *kfp.Run) error {
@@ -189,7 +236,7 @@ func (o *Options) printRun(r *kfp.Run) error {
 	return tw.Flush()
 }
 
-func (o *Options) watchCmd() *cobra.Command {
+func (o *Options) watchCmd(*idOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "watch RUN_ID",
 		Short: "Follow a run until it ends; exit 0 only when it succeeded",
@@ -198,56 +245,57 @@ changes) and shows each task's state: a table redrawn in place on a terminal,
 one line per change otherwise (with -o json, on stderr). The exit status is 0
 when the run SUCCEEDED and 2 when it ended otherwise.`,
 		Args: cobra.ExactArgs(1),
-		RunE: o.wrap(func(ctx context.Context, args []string) error {
-			progress := o.out()
-			if o.Output == "json" {
-				progress = o.g.IOStreams.ErrOut
-			}
-			r, err := submit.Follow(ctx, o.client, args[0], progress, o.Output != "json" && submit.IsTerminal(progress), o.Watch)
-			if err != nil {
-				return err
-			}
-			if o.Output == "json" {
-				if err := submit.WriteJSON(o.out(), submit.Outcome{RunID: r.ID, ExperimentID: r.ExperimentID, URL: o.client.RunURL(r.ID), State: r.State}); err != nil {
-					return err
-				}
-			}
-			return submit.RunResult(r)
-		}),
 	}
 }
 
-func (o *Options) cancelCmd() *cobra.Command {
+func (o *Options) watch(ctx context.Context, id string) error {
+	progress := o.out()
+	if o.Output.JSON() {
+		progress = o.g.IOStreams.ErrOut
+	}
+	r, err := deliver.Follow(ctx, o.client, id, progress, !o.Output.JSON() && deliver.IsTerminal(progress), o.Watch)
+	if err != nil {
+		return err
+	}
+	if o.Output.JSON() {
+		if err := clioptions.WriteJSON(o.out(), deliver.Outcome{RunID: r.ID, ExperimentID: r.ExperimentID, URL: o.client.RunURL(r.ID), State: r.State}); err != nil {
+			return err
+		}
+	}
+	return deliver.RunResult(r)
+}
+
+func (o *Options) cancelCmd(*idOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "cancel RUN_ID",
 		Short: "Stop a run",
 		Args:  cobra.ExactArgs(1),
-		RunE: o.wrap(func(ctx context.Context, args []string) error {
-			id := args[0]
-			terr := o.client.TerminateRun(ctx, id)
-			var api *kfp.APIError
-			if terr != nil && !(asAPIError(terr, &api) && api.Status == http.StatusBadRequest) {
-				return terr
-			}
-			// KFP refuses to terminate a run that is not active: say what it is.
-			r, err := o.client.GetRun(ctx, id)
-			if err != nil {
-				return err
-			}
-			if terr != nil && !(r.State.Terminal() || r.State == kfp.StateCanceling) {
-				return terr
-			}
-			if o.Output == "json" {
-				return submit.WriteJSON(o.out(), map[string]any{"run_id": r.ID, "state": r.State, "canceled": terr == nil})
-			}
-			if terr != nil {
-				_, err = fmt.Fprintf(o.out(), "run %s is already %s; nothing to cancel\n", r.ID, r.State)
-				return err
-			}
-			_, err = fmt.Fprintf(o.out(), "run %s: cancel requested (now %s)\n", r.ID, r.State)
-			return err
-		}),
 	}
+}
+
+func (o *Options) cancel(ctx context.Context, id string) error {
+	terr := o.client.TerminateRun(ctx, id)
+	var api *kfp.APIError
+	if terr != nil && !(asAPIError(terr, &api) && api.Status == http.StatusBadRequest) {
+		return terr
+	}
+	// KFP refuses to terminate a run that is not active: say what it is.
+	r, err := o.client.GetRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	if terr != nil && !(r.State.Terminal() || r.State == kfp.StateCanceling) {
+		return terr
+	}
+	if o.Output.JSON() {
+		return clioptions.WriteJSON(o.out(), map[string]any{"run_id": r.ID, "state": r.State, "canceled": terr == nil})
+	}
+	if terr != nil {
+		_, err = fmt.Fprintf(o.out(), "run %s is already %s; nothing to cancel\n", r.ID, r.State)
+		return err
+	}
+	_, err = fmt.Fprintf(o.out(), "run %s: cancel requested (now %s)\n", r.ID, r.State)
+	return err
 }
 
 func duration(start, end time.Time) string {

@@ -15,9 +15,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
-	"github.com/kubeflow-kale/kale/pkg/cli/submit"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
@@ -31,7 +31,6 @@ func runRuns(t *testing.T, env map[string]string, args ...string) (string, strin
 	o := &Options{g: g, Env: kfp.Env{Getenv: func(k string) string { return env[k] }, Exists: func(string) bool { return false }},
 		Watch: kfp.WatchOptions{MinInterval: 20 * time.Millisecond, MaxInterval: 50 * time.Millisecond}}
 	cmd := newCmd(o)
-	g.ConfigFlags.AddFlags(cmd.PersistentFlags()) // -n, as on the root command
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
@@ -47,7 +46,7 @@ func seed(t *testing.T, url, ns, exp string, names ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := os.ReadFile(filepath.Join("..", "..", "kfp", "testdata", "two_step.yaml"))
+	y, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "pkg", "kfp", "testdata", "two_step.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +144,7 @@ func TestWatch(t *testing.T) {
 		want  []string
 	}{
 		{"success", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 300 * time.Millisecond}, 0, []string{"run PENDING", "run RUNNING", "run SUCCEEDED"}},
-		{"failure", kfpfake.Schedule{Running: 100 * time.Millisecond, Fail: true}, submit.ExitRunNotSucceeded, []string{"task component2 FAILED", "FAILED"}},
+		{"failure", kfpfake.Schedule{Running: 100 * time.Millisecond, Fail: true}, deliver.ExitRunNotSucceeded, []string{"task component2 FAILED", "FAILED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, url := kfpfake.Start(t, kfpfake.Options{Schedule: tc.sched})

@@ -1,9 +1,7 @@
 // Package submit implements `kale submit -`: it reads a compiled pipeline
 // (KFP IR, YAML or JSON) from stdin or a file and submits it to Kubeflow
 // Pipelines, optionally following the run. Inside a notebook pod it uses the
-// pod's own KFP credentials; `kubectl kale run POD:PATH` execs it there. The
-// package also holds what every KFP command shares: the connection flags,
-// the submission itself and the live view of a run.
+// pod's own KFP credentials; `kubectl kale run POD:PATH` execs it there.
 package submit
 
 import (
@@ -13,9 +11,11 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
+	"github.com/kubeflow-kale/kale/internal/cli/kfpflags"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
@@ -27,8 +27,10 @@ const maxIR = 64 << 20
 // Options holds the submit command's flags.
 type Options struct {
 	g      *clioptions.Global
-	KFP    KFPFlags
-	Sub    RunFlags
+	KFP    kfpflags.KFP
+	Sub    kfpflags.Submission
+	Params []string
+	Output clioptions.Output
 	Source string
 	// Env and Watch are replaced by tests.
 	Env   kfp.Env
@@ -55,11 +57,16 @@ submit through the pod.`,
   kale submit pipeline.yaml --param lr=0.1 -o json`,
 		GroupID: "kfp",
 		Args:    cobra.ExactArgs(1),
-		RunE:    clioptions.RunE(o, o.Run),
+		RunE:    clioptions.RunE(o),
 	}
-	o.KFP.AddFlags(cmd.Flags())
-	o.Sub.AddFlags(cmd.Flags(), "KFP experiment, created when missing (default "+pipeline.DefaultExperiment+")")
-	cmd.Flags().StringVarP(&o.Sub.Output, "output", "o", "text", "output format: text|json")
+	f := cmd.Flags()
+	o.KFP.AddFlags(f)
+	o.Sub.AddExperimentFlag(f, pipeline.DefaultExperiment)
+	o.Sub.AddFlags(f)
+	buildflags.AddParams(f, &o.Params, buildflags.ParamValues)
+	o.Output.AddFlags(f, "text", "json")
+	// -n and the kubeconfig name the namespace of multi-user KFP.
+	o.g.AddClusterFlags(cmd)
 	return cmd
 }
 
@@ -77,7 +84,7 @@ func (o *Options) Validate() error {
 	if o.Source == "" {
 		return fmt.Errorf("name a file, or - for stdin")
 	}
-	return o.Sub.ValidateOutput()
+	return o.Output.Validate()
 }
 
 // Run reads the pipeline, submits it and reports.
@@ -90,7 +97,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the pipeline from %s: %w", o.sourceName(), err)
 	}
-	params, err := RuntimeParameters(ir.PipelineSpec, o.Sub.Params)
+	params, err := deliver.RuntimeParameters(ir.PipelineSpec, o.Params)
 	if err != nil {
 		return err
 	}
@@ -98,11 +105,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req := Request{
+	req := deliver.Request{
 		IR: ir, Experiment: o.Sub.Experiment, RunName: o.Sub.RunName, Parameters: params, Upload: o.Sub.Upload,
-		Namespace: func() (string, error) { return o.KFP.ResolveNamespace(o.g, o.Env.Getenv) },
+		Namespace: func() (string, error) { return o.KFP.ResolveNamespace(o.g.ConfigFlags, o.Env.Getenv) },
 	}
-	return Deliver(ctx, o.g.IOStreams, c, req, o.Sub, "", o.Watch)
+	return deliver.Deliver(ctx, o.g.IOStreams, c, req, deliver.How{JSON: o.Output.JSON(), Watch: o.Sub.Watch, WatchOptions: o.Watch})
 }
 
 func (o *Options) read() ([]byte, error) {
@@ -135,37 +142,4 @@ func (o *Options) sourceName() string {
 		return "stdin"
 	}
 	return o.Source
-}
-
-// Deliver submits req and reports as the flags ask: text or JSON, and with
-// --watch follows the run (a live table on a terminal, plain lines
-// otherwise; in JSON mode the progress goes to stderr) and returns an exit
-// status that is 0 only when the run succeeded. via is added to the text
-// report ("through pod x").
-func Deliver(ctx context.Context, streams genericiooptions.IOStreams, c *kfp.Client, req Request, rf RunFlags, via string, wo kfp.WatchOptions) error {
-	out, err := Submit(ctx, c, req)
-	if err != nil {
-		return err
-	}
-	progress := streams.Out
-	if rf.Output == "json" {
-		progress = streams.ErrOut
-	} else {
-		PrintSubmitted(streams.Out, out, via)
-	}
-	var result error
-	if rf.Watch {
-		r, err := Follow(ctx, c, out.RunID, progress, IsTerminal(progress), wo)
-		if err != nil {
-			return err
-		}
-		out.State = r.State
-		result = RunResult(r)
-	}
-	if rf.Output == "json" {
-		if err := WriteJSON(streams.Out, out); err != nil {
-			return err
-		}
-	}
-	return result
 }

@@ -16,8 +16,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli/deliver"
 	"github.com/kubeflow-kale/kale/internal/kfpfake"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
 )
 
@@ -63,7 +65,7 @@ func runSubmit(t *testing.T, stdin []byte, env map[string]string, args ...string
 
 func twoStep(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "kfp", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "pkg", "kfp", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +121,7 @@ func TestSubmitWatchExitCodes(t *testing.T) {
 	}{
 		{"succeeded exits 0", kfpfake.Schedule{Pending: 400 * time.Millisecond, Running: 400 * time.Millisecond}, 0,
 			[]string{"run PENDING", "run RUNNING", "task component1 RUNNING", "task component1 SUCCEEDED", "task component2 SUCCEEDED", "run SUCCEEDED"}},
-		{"failed exits non-zero", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "component2"}, ExitRunNotSucceeded,
+		{"failed exits non-zero", kfpfake.Schedule{Running: 200 * time.Millisecond, FailTask: "component2"}, deliver.ExitRunNotSucceeded,
 			[]string{"run RUNNING", "task component2 FAILED", "run FAILED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,10 +146,10 @@ func TestSubmitWatchExitCodes(t *testing.T) {
 func TestSubmitWatchJSONKeepsStdoutClean(t *testing.T) {
 	_, url := kfpfake.Start(t, kfpfake.Options{Schedule: kfpfake.Schedule{Running: 100 * time.Millisecond, Fail: true}})
 	r := runSubmit(t, twoStep(t, "two_step.yaml"), map[string]string{kfp.EnvEndpoint: url}, "-", "--watch", "-o", "json")
-	if r.exitCode() != ExitRunNotSucceeded {
-		t.Fatalf("exit %d, want %d", r.exitCode(), ExitRunNotSucceeded)
+	if r.exitCode() != deliver.ExitRunNotSucceeded {
+		t.Fatalf("exit %d, want %d", r.exitCode(), deliver.ExitRunNotSucceeded)
 	}
-	var got Outcome
+	var got deliver.Outcome
 	if err := json.Unmarshal([]byte(r.out), &got); err != nil || got.State != kfp.StateFailed {
 		t.Errorf("stdout %q: want JSON with state FAILED (%v)", r.out, err)
 	}
@@ -194,7 +196,7 @@ func TestSubmitMultiUserUsesThePodNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What the webhook puts in a notebook pod.
-	env := map[string]string{kfp.EnvEndpoint: url, kfp.EnvTokenPath: tok, EnvNamespace: "team-a"}
+	env := map[string]string{kfp.EnvEndpoint: url, kfp.EnvTokenPath: tok, contract.EnvNamespace: "team-a"}
 	r := runSubmit(t, twoStep(t, "two_step.yaml"), env, "-", "--experiment", "e", "--upload")
 	if r.err != nil {
 		t.Fatalf("%v\n%s", r.err, r.errOut)

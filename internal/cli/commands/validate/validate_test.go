@@ -10,11 +10,11 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubeflow-kale/kale/pkg/cli"
-	"github.com/kubeflow-kale/kale/pkg/cli/clioptions"
+	"github.com/kubeflow-kale/kale/internal/cli"
+	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 )
 
-const kaleData = "../../pipeline/testdata/kale"
+const kaleData = "../../../../pkg/pipeline/testdata/kale"
 
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()

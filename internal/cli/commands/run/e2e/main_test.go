@@ -52,7 +52,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return testenv.Main(m, testenv.Options{CRDPaths: []string{filepath.Join("..", "..", "..", "podsource", "testdata", "crds")}}, &env)
+	return testenv.Main(m, testenv.Options{CRDPaths: []string{filepath.Join("..", "..", "..", "..", "..", "pkg", "podsource", "testdata", "crds")}}, &env)
 }
 
 type result struct {
