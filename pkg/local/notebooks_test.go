@@ -246,3 +246,41 @@ func TestDemo(t *testing.T) {
 		t.Errorf("accuracy is not the better model's: %v", res.Metrics)
 	}
 }
+
+// TestPlaceholderTextInCodeIsNotSubstituted: a cell that mentions
+// placeholders (in a comment and in strings) run with parameter values made
+// to break out of that comment (a newline, or the \n that a shell's
+// "x\nimport ..." passes and JSON would decode): the value never runs as
+// code, and the step sees its own text unchanged and the value as given.
+func TestPlaceholderTextInCodeIsNotSubstituted(t *testing.T) {
+	needPython(t)
+	ir := compileNotebook(t, "testdata/inject.ipynb", nil)
+	for name, value := range map[string]string{
+		"escaped newline": `x\nimport os; os.system('touch PWNED')\n#`,
+		"newline":         "x\nimport os; os.system('touch PWNED')\n#",
+	} {
+		t.Run(name, func(t *testing.T) {
+			params, err := local.ParseParameters(ir.PipelineSpec, map[string]string{"greeting": value})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wd := t.TempDir()
+			res, err := local.Run(context.Background(), ir.PipelineSpec, ir.PlatformSpec, local.Options{WorkDir: wd, Parameters: params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = filepath.WalkDir(wd, func(path string, d os.DirEntry, err error) error {
+				if err == nil && d.Name() == "PWNED" {
+					t.Errorf("the parameter value ran as code: %s exists", path)
+				}
+				return nil
+			})
+			mustSucceed(t, res)
+			got := result(t, res, "greet")
+			want := map[string]any{"literal": "{{$.inputs.parameters['greeting']}}", "job": "{{$.pipeline_job_name}}", "greeting": value}
+			if asJSON(got) != asJSON(want) {
+				t.Errorf("step saw\n%s\nwant\n%s", asJSON(got), asJSON(want))
+			}
+		})
+	}
+}
