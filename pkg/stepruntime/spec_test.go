@@ -95,7 +95,7 @@ func FuzzSpecEncoding(f *testing.F) {
 		ei := &pipelinespec.ExecutorInput{
 			Inputs: &pipelinespec.ExecutorInput_Inputs{ParameterValues: map[string]*structpb.Value{"greeting": structpb.NewStringValue(value)}},
 			Outputs: &pipelinespec.ExecutorInput_Outputs{
-				Artifacts: map[string]*pipelinespec.ArtifactList{ReportArtifact("s"): {Artifacts: []*pipelinespec.RuntimeArtifact{{Uri: "/minio/r/s_html_report"}}}},
+				Artifacts:  map[string]*pipelinespec.ArtifactList{ReportArtifact("s"): {Artifacts: []*pipelinespec.RuntimeArtifact{{Uri: "/minio/r/s_html_report"}}}},
 				OutputFile: "/tmp/kfp/output_metadata.json",
 			},
 		}
