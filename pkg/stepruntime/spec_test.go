@@ -132,6 +132,7 @@ func FuzzSpecEncoding(f *testing.F) {
 // hard to carry: placeholders, quotes, backslashes, NUL, line separators,
 // astral characters; and rejects what is not an encoded spec.
 func TestPythonDecodesSpec(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	texts := []string{
 		"# {{$.inputs.parameters['greeting']}}\nprint('{{$}}')",
