@@ -378,3 +378,91 @@ func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec {
 	}
 	return spec
 }
+
+// TestWorkDirKeepsWhatKaleDidNotMake: a folder named like a step that kale
+// did not make (--workdir . in a project) stops the run before anything is
+// written or deleted; kale's own folders are replaced run after run.
+func TestWorkDirKeepsWhatKaleDidNotMake(t *testing.T) {
+	spec := buildSpec(t, nil, shTask{name: "a", script: "echo a"}, shTask{name: "b", script: "echo b", deps: []string{"a"}})
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not on the PATH")
+	}
+	for _, name := range []string{"b", ".bin"} {
+		t.Run(name, func(t *testing.T) {
+			wd := t.TempDir()
+			precious := filepath.Join(wd, name, "precious.txt")
+			if err := os.MkdirAll(filepath.Dir(precious), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(precious, []byte("mine"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), spec, nil, Options{WorkDir: wd, Python: python})
+			if err == nil || res != nil {
+				t.Fatalf("run over a folder kale did not make: err %v, result %+v", err, res)
+			}
+			for _, want := range []string{filepath.Join(wd, name) + " exists and was not made by a kale local run", "deletes nothing", "--workdir"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if b, err := os.ReadFile(precious); err != nil || string(b) != "mine" {
+				t.Errorf("the user's file: %q, %v", b, err)
+			}
+			entries, _ := os.ReadDir(wd)
+			if len(entries) != 1 {
+				t.Errorf("the refused run wrote into the work dir: %v", entries)
+			}
+		})
+	}
+	t.Run("kale's own folders are replaced", func(t *testing.T) {
+		wd := t.TempDir()
+		for i := 0; i < 2; i++ {
+			res, err := Run(context.Background(), spec, nil, Options{WorkDir: wd, Python: python})
+			if err != nil || res.Status != Succeeded {
+				t.Fatalf("run %d: %v %+v", i+1, err, res)
+			}
+		}
+	})
+}
+
+// TestRefusedRunLeavesNoWorkDir: a run that cannot start removes the work
+// dir it made (and only that), whether it was asked for or temporary.
+func TestRefusedRunLeavesNoWorkDir(t *testing.T) {
+	good := buildSpec(t, nil, shTask{name: "a", script: "true"})
+	cycle := buildSpec(t, nil, shTask{name: "a", script: "true", deps: []string{"b"}}, shTask{name: "b", script: "true", deps: []string{"a"}})
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	parent := t.TempDir()
+	cases := []struct {
+		name    string
+		spec    *pipelinespec.PipelineSpec
+		opts    Options
+		gone    string // must not exist afterwards
+		remains string // must still exist afterwards
+	}{
+		{"plan refused, new work dir", cycle, Options{WorkDir: filepath.Join(parent, "new", "deeper")}, filepath.Join(parent, "new"), parent},
+		{"bad --python, new work dir", good, Options{WorkDir: filepath.Join(parent, "new", "deeper"), Python: "/no/such/python3"}, filepath.Join(parent, "new"), parent},
+		{"bad --python, temporary work dir", good, Options{Python: "/no/such/python3"}, "", tmp},
+		{"bad --python, existing work dir", good, Options{WorkDir: parent, Python: "/no/such/python3"}, filepath.Join(parent, ".bin"), parent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Run(context.Background(), tc.spec, nil, tc.opts); err == nil {
+				t.Fatal("the run started")
+			}
+			if tc.gone != "" {
+				if _, err := os.Lstat(tc.gone); err == nil {
+					t.Errorf("%s was left behind", tc.gone)
+				}
+			}
+			if _, err := os.Stat(tc.remains); err != nil {
+				t.Errorf("%s is gone: %v", tc.remains, err)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+				t.Errorf("a temporary work dir was left behind: %v", entries)
+			}
+		})
+	}
+}
