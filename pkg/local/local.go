@@ -398,10 +398,10 @@ func (r *runner) snapshotOutputs(t *task) map[string]*taskOutputs {
 }
 
 func (r *runner) stepDir(name string) string { return filepath.Join(r.workDir, name) }
+func (r *runner) logPath(name string) string { return filepath.Join(r.stepDir(name), "step.log") }
 
 // binDir holds the python3 link that --python makes.
 func (r *runner) binDir() string { return filepath.Join(r.workDir, ".bin") }
-func (r *runner) logPath(name string) string { return filepath.Join(r.stepDir(name), "step.log") }
 
 func elapsed(start time.Time) float64 {
 	return float64(time.Since(start).Milliseconds()) / 1000
