@@ -98,6 +98,7 @@ func (r *runner) runTask(ctx context.Context, t *task, deps map[string]*taskOutp
 	if runErr != nil {
 		var ee *exec.ExitError
 		if errors.As(runErr, &ee) {
+			res.ImportFailure = importFailure(f.log, r.python)
 			return fail(fmt.Errorf("step %s exited with status %d", t.name, ee.ExitCode()))
 		}
 		return fail(fmt.Errorf("starting step %s: %w", t.name, runErr))

@@ -72,6 +72,25 @@ type StepResult struct {
 	Status  string  `json:"status"`
 	Seconds float64 `json:"seconds"`
 	Log     string  `json:"log"`
+	// ImportFailure is set when the step failed on a Python import: the
+	// local python3 lacks something the step's image would have had.
+	ImportFailure *ImportFailure `json:"import_failure,omitempty"`
+}
+
+// ImportFailure says which import failed a step, with which interpreter,
+// and what to do about it.
+type ImportFailure struct {
+	// Module is the module that could not be imported, or the module that
+	// lacks Name; empty when the error names none.
+	Module string `json:"module"`
+	// Name is set for "cannot import name NAME from MODULE".
+	Name string `json:"name,omitempty"`
+	// Python is the interpreter the step ran with as python3.
+	Python string `json:"python"`
+	// Error is the error line from the step's log.
+	Error string `json:"error"`
+	// Hint suggests running with --python and an interpreter that has it.
+	Hint string `json:"hint"`
 }
 
 // Result is how the run ended.
@@ -111,10 +130,12 @@ func Run(ctx context.Context, spec *pipelinespec.PipelineSpec, platform *pipelin
 }
 
 type runner struct {
-	plan     *plan
-	opts     Options
-	workDir  string
-	pathEnv  string
+	plan    *plan
+	opts    Options
+	workDir string
+	pathEnv string
+	// python is the interpreter steps get as python3, as a path.
+	python   string
 	mu       sync.Mutex
 	outputs  map[string]*taskOutputs
 	status   map[string]string
@@ -250,6 +271,10 @@ func (r *runner) setupPython() error {
 		if err != nil {
 			return fmt.Errorf("local runs need python3 on the PATH: %w", err)
 		}
+		if abs, err := filepath.Abs(found); err == nil {
+			found = abs
+		}
+		r.python = found
 		r.note(fmt.Sprintf("images are ignored in local runs: steps run with %s and the tools on this machine's PATH", found))
 		return nil
 	}
@@ -269,6 +294,7 @@ func (r *runner) setupPython() error {
 		return fmt.Errorf("linking python3 to %s: %w", abs, err)
 	}
 	r.pathEnv = bin + string(os.PathListSeparator) + r.pathEnv
+	r.python = abs
 	r.note(fmt.Sprintf("images are ignored in local runs: steps run with %s and the tools on this machine's PATH", abs))
 	return nil
 }

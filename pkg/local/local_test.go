@@ -3,9 +3,11 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -358,9 +360,14 @@ func BenchmarkStepOverhead(b *testing.B) {
 
 // runtimeSpec is a one-step pipeline whose container is the step runtime
 // (exec mode, as in an image without IPython) running `x = 1`.
-func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec {
+func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec { return runtimeSpecOf(b, "x = 1") }
+
+// runtimeSpecOf is a one-step pipeline whose step runs source with the step
+// runtime (exec mode).
+func runtimeSpecOf(b testing.TB, source string) *pipelinespec.PipelineSpec {
+	b.Helper()
 	command, args, err := stepruntime.Container(stepruntime.Spec{Notebook: "bench.ipynb", Step: "one",
-		Blocks: []stepruntime.Block{{Kind: "step", Cell: 0, Source: "x = 1"}}})
+		Blocks: []stepruntime.Block{{Kind: "step", Cell: 0, Source: source}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -462,6 +469,106 @@ func TestRefusedRunLeavesNoWorkDir(t *testing.T) {
 			}
 			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 				t.Errorf("a temporary work dir was left behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestImportFailure(t *testing.T) {
+	const tb = "Traceback (most recent call last):\n  File \"nb.ipynb\", cell 2, line 1, in <module>\n"
+	cases := []struct {
+		name, log string
+		want      *ImportFailure
+	}{
+		{"module not found, as the runtime ends", tb + "ModuleNotFoundError: No module named 'sklearn'\nkale: step s failed at nb.ipynb, cell 2, line 1: ModuleNotFoundError: No module named 'sklearn'\n",
+			&ImportFailure{Module: "sklearn", Error: "ModuleNotFoundError: No module named 'sklearn'"}},
+		{"submodule", tb + "ModuleNotFoundError: No module named 'torch.nn'\n", &ImportFailure{Module: "torch.nn", Error: "ModuleNotFoundError: No module named 'torch.nn'"}},
+		{"name missing from a module", tb + "ImportError: cannot import name 'nosuch' from 'json' (/usr/lib/python3.11/json/__init__.py)\n",
+			&ImportFailure{Module: "json", Name: "nosuch", Error: "ImportError: cannot import name 'nosuch' from 'json' (/usr/lib/python3.11/json/__init__.py)"}},
+		{"other import error", tb + "ImportError: libGL.so.1: cannot open shared object file\n", &ImportFailure{Error: "ImportError: libGL.so.1: cannot open shared object file"}},
+		{"another error after printed text", "ModuleNotFoundError: No module named 'x' (printed)\n" + tb + "ZeroDivisionError: division by zero\n", nil},
+		{"an import error handled before another error", tb + "ModuleNotFoundError: No module named 'x'\n\nDuring handling of the above exception, another exception occurred:\n\n" + tb + "KeyError: 'k'\n", nil},
+		{"long log", strings.Repeat("some output line\n", 10000) + tb + "ModuleNotFoundError: No module named 'pandas'\n", &ImportFailure{Module: "pandas", Error: "ModuleNotFoundError: No module named 'pandas'"}},
+		{"empty log", "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "step.log")
+			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := importFailure(path, "/venv/bin/python3")
+			if tc.want == nil {
+				if got != nil {
+					t.Errorf("got %+v, want none", got)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatal("no import failure found")
+			}
+			if got.Module != tc.want.Module || got.Name != tc.want.Name || got.Error != tc.want.Error || got.Python != "/venv/bin/python3" {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			for _, w := range []string{"/venv/bin/python3", "--python", tc.want.Module, tc.want.Name} {
+				if !strings.Contains(got.Hint, w) {
+					t.Errorf("hint %q lacks %q", got.Hint, w)
+				}
+			}
+		})
+	}
+}
+
+// TestMissingModuleNamesPython: a step that fails on an import says which
+// python3 it ran with (--python resolved to a path, or python3 on the PATH)
+// in its result, a new key of the JSON result; other steps' keys stay.
+func TestMissingModuleNamesPython(t *testing.T) {
+	found, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not on the PATH")
+	}
+	abs, _ := filepath.Abs(found)
+	plain := buildSpec(t, nil,
+		shTask{name: "fine", script: "true"},
+		shTask{name: "needs", script: `python3 -c "import kale_no_such_module_xyz"`, deps: []string{"fine"}})
+	cases := []struct {
+		name   string
+		spec   *pipelinespec.PipelineSpec
+		python string
+		step   string
+	}{
+		{"python3 on the PATH", plain, "", "needs"},
+		{"--python", plain, found, "needs"},
+		{"through the step runtime", runtimeSpecOf(t, "import json\nimport kale_no_such_module_xyz"), found, "one"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), tc.spec, nil, Options{WorkDir: t.TempDir(), Python: tc.python})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := res.Step(tc.step)
+			f := s.ImportFailure
+			if s.Status != Failed || f == nil {
+				t.Fatalf("step %+v, log:\n%s", s, readLog(t, res, tc.step))
+			}
+			if f.Module != "kale_no_such_module_xyz" || f.Python != abs || !strings.Contains(f.Hint, "--python") {
+				t.Errorf("import failure %+v, want module kale_no_such_module_xyz with %s", f, abs)
+			}
+			b, _ := json.Marshal(res)
+			var back struct{ Steps []map[string]any }
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range back.Steps {
+				keys := slices.Sorted(maps.Keys(st))
+				want := []string{"log", "name", "seconds", "status"}
+				if st["name"] == tc.step {
+					want = []string{"import_failure", "log", "name", "seconds", "status"}
+				}
+				if !slices.Equal(keys, want) {
+					t.Errorf("step %v has keys %v, want %v", st["name"], keys, want)
+				}
 			}
 		})
 	}
