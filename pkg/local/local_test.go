@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -572,4 +573,57 @@ func TestMissingModuleNamesPython(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzStepArgs: for any cell text and any parameter value, the command line
+// a local run gives the step runtime carries exactly that code (the spec is
+// out of the placeholders' reach) and exactly that value, in the executor
+// input and in --param (local substitution is one pass: a value is never
+// substituted again).
+func FuzzStepArgs(f *testing.F) {
+	f.Add("# {{$.inputs.parameters['p']}}\nprint('{{$.pipeline_job_name}}')", "x\nimport os; os.system('touch PWNED')\n#")
+	f.Add("{{$}}", "{{$.inputs.parameters['p']}} {{$}}")
+	f.Fuzz(func(t *testing.T, cell, value string) {
+		if !utf8.ValidString(cell) || !utf8.ValidString(value) {
+			t.Skip("notebook text and KFP string values are UTF-8 (JSON)")
+		}
+		spec := stepruntime.Spec{Notebook: "nb.ipynb", Step: "s", Blocks: []stepruntime.Block{{Kind: "step", Cell: 1, Source: cell}},
+			Ins: []string{}, Outs: []string{}, Parameters: []stepruntime.Param{{Name: "p", Type: "str"}}, Metrics: []stepruntime.Metric{}}
+		command, args, err := stepruntime.Container(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := &task{name: "s", container: &pipelinespec.PipelineDeploymentConfig_PipelineContainerSpec{Command: command, Args: args}}
+		ei := &pipelinespec.ExecutorInput{Inputs: &pipelinespec.ExecutorInput_Inputs{
+			ParameterValues: map[string]*structpb.Value{"p": structpb.NewStringValue(value)}}}
+		argv, err := substituteAll(tk, ei, pipelineContext{".pipeline_job_name": "j"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv = argv[len(command):]
+		at := func(flag string) string {
+			i := slices.Index(argv, flag)
+			if i < 0 || i+1 >= len(argv) {
+				t.Fatalf("no %s in %q", flag, argv)
+			}
+			return argv[i+1]
+		}
+		got, err := stepruntime.DecodeSpec(at(stepruntime.SpecFlag))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Blocks) != 1 || got.Blocks[0].Source != cell {
+			t.Fatalf("the runtime would run %+v, want %q", got.Blocks, cell)
+		}
+		var in pipelinespec.ExecutorInput
+		if err := protojson.Unmarshal([]byte(at("--executor-input")), &in); err != nil {
+			t.Fatal(err)
+		}
+		if v := in.GetInputs().GetParameterValues()["p"].GetStringValue(); v != value {
+			t.Fatalf("executor input value %q, want %q", v, value)
+		}
+		if p := at("--param"); p != "p="+value {
+			t.Fatalf("--param %q, want p=%q", p, value)
+		}
+	})
 }
