@@ -40,8 +40,9 @@ type Options struct {
 	// ParamOverrides are new defaults "NAME" -> "VALUE" text, type-checked
 	// against the parameter (see ParseParamValue).
 	ParamOverrides map[string]string
-	// NotebookName names the notebook in diagnostics and in the step
-	// runtime's tracebacks.
+	// NotebookName names the notebook in diagnostics, as given; the step
+	// runtime's tracebacks name its file name only (NotebookFile), so the
+	// IR does not depend on where the notebook was compiled from.
 	NotebookName string
 }
 
@@ -52,6 +53,16 @@ type Result struct {
 	PlatformSpec *pipelinespec.PlatformSpec
 	// Warnings holds the model's warnings followed by the compiler's.
 	Warnings diag.List
+}
+
+// NotebookFile is the file name of a notebook as a user names it: a path
+// of this system or another (/ or \ separated) or POD:PATH (a pod's name is
+// no part of the notebook either).
+func NotebookFile(name string) string {
+	if i := strings.LastIndexAny(name, `/\:`); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }
 
 // ArtifactType is the KFP artifact type of a variable: system.Model when
@@ -250,7 +261,7 @@ func (c *compilation) step(s *pipeline.Step, at int, index map[string]int, task 
 
 	// Empty lists rather than null, so the runtime can iterate every field.
 	spec := stepruntime.Spec{
-		Notebook:   c.opts.NotebookName,
+		Notebook:   NotebookFile(c.opts.NotebookName),
 		Step:       s.Name,
 		Blocks:     []stepruntime.Block{},
 		Ins:        append([]string{}, s.Ins...),

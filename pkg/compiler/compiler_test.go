@@ -34,6 +34,21 @@ func tasks(r *Result) map[string]*pipelinespec.PipelineTaskSpec {
 	return r.PipelineSpec.GetRoot().GetDag().GetTasks()
 }
 
+// stepSpec decodes the step spec in the task's container arguments.
+func stepSpec(t *testing.T, r *Result, task string) stepruntime.Spec {
+	t.Helper()
+	args := container(t, r, task).GetArgs()
+	i := slices.Index(args, stepruntime.SpecFlag)
+	if i < 0 || i+1 >= len(args) {
+		t.Fatalf("task %s: no %s argument in %q", task, stepruntime.SpecFlag, args)
+	}
+	s, err := stepruntime.DecodeSpec(args[i+1])
+	if err != nil {
+		t.Fatalf("task %s: %v", task, err)
+	}
+	return s
+}
+
 func container(t *testing.T, r *Result, task string) *pipelinespec.PipelineDeploymentConfig_PipelineContainerSpec {
 	t.Helper()
 	d := &pipelinespec.PipelineDeploymentConfig{}
@@ -232,9 +247,9 @@ func TestCompileBehaviour(t *testing.T) {
 				if _, ok := r.PipelineSpec.GetComponents()["comp-a"].GetOutputDefinitions().GetArtifacts()[stepruntime.MetricsArtifact]; ok {
 					t.Error("a declares metrics it does not report")
 				}
-				args := strings.Join(container(t, r, "b").GetArgs(), " ")
-				if !strings.Contains(args, `"metrics":[{"name":"my-acc","variable":"my_acc"}]`) || !strings.Contains(args, "--metrics") {
-					t.Errorf("b's args do not pass the metric: %s", args)
+				args := container(t, r, "b").GetArgs()
+				if got := stepSpec(t, r, "b").Metrics; !slices.Equal(got, []stepruntime.Metric{{Name: "my-acc", Variable: "my_acc"}}) || !slices.Contains(args, "--metrics") {
+					t.Errorf("b's args do not pass the metric: spec metrics %v, args %q", got, args)
 				}
 			},
 		},
@@ -572,5 +587,36 @@ func TestVolumeEnvName(t *testing.T) {
 		if got := VolumeEnvName(in); got != want {
 			t.Errorf("VolumeEnvName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCodeCarriesNoPlaceholder: placeholder text in a cell (here in a
+// comment and a string) reaches the IR only inside the encoded step spec,
+// where no launcher can rewrite it; the only placeholders in the container
+// are the ones the runtime contract asks for.
+func TestCodeCarriesNoPlaceholder(t *testing.T) {
+	p := twoStep()
+	src := "# {{$.inputs.parameters['n']}}\nname = '{{$.pipeline_job_name}}'  # {{$}} {{inputs.parameters.x}}\nprint(x * n)"
+	p.Steps[1].Code = code(3, src)
+	r := mustCompile(t, p, Options{NotebookName: "{{$.pipeline_task_name}}.ipynb"})
+	c := container(t, r, "b")
+	var got []string
+	for _, a := range append(slices.Clone(c.GetCommand()), c.GetArgs()...) {
+		for i := strings.Index(a, "{"); i >= 0; i = strings.Index(a, "{") {
+			end := strings.Index(a[i:], "}}")
+			if end < 0 {
+				t.Fatalf("a lone { in argument %q", a)
+			}
+			got = append(got, a[i:i+end+2])
+			a = a[i+end+2:]
+		}
+	}
+	want := []string{"{{$}}", "{{$.inputs.artifacts['x_input_artifact'].path}}", "{{$.inputs.parameters['n']}}", "{{$.outputs.artifacts['b_html_report'].path}}"}
+	if !slices.Equal(got, want) {
+		t.Errorf("placeholders in b's container:\n %q\nwant %q", got, want)
+	}
+	s := stepSpec(t, r, "b")
+	if s.Blocks[len(s.Blocks)-1].Source != src || s.Notebook != "{{$.pipeline_task_name}}.ipynb" {
+		t.Errorf("the decoded spec lost the code or notebook name: %+v", s)
 	}
 }

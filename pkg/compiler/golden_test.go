@@ -2,10 +2,12 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
@@ -22,7 +24,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 const runtimeMarker = "<the step runtime: pkg/stepruntime/kale_step.py>"
 
 // goldenYAML returns r.YAML() with the embedded runtime program replaced by
-// runtimeMarker (after checking it is there, verbatim, in every executor).
+// runtimeMarker (after checking it is there, verbatim, in every executor),
+// and each step spec, which travels as base64, shown decoded so that a
+// change of the step's code or inputs reads as such in a review.
 func goldenYAML(t *testing.T, r *Result) []byte {
 	t.Helper()
 	spec := proto.Clone(r.PipelineSpec).(*pipelinespec.PipelineSpec)
@@ -37,6 +41,12 @@ func goldenYAML(t *testing.T, r *Result) []byte {
 			t.Fatalf("executor %s does not embed the step runtime as command[3]", label)
 		}
 		cmd[3] = runtimeMarker
+		args := e.GetContainer().GetArgs()
+		i := slices.Index(args, stepruntime.SpecFlag)
+		if i < 0 || i+1 >= len(args) {
+			t.Fatalf("executor %s has no %s argument", label, stepruntime.SpecFlag)
+		}
+		args[i+1] = decodedSpec(t, label, args[i+1])
 	}
 	st, err := toStruct(deploy)
 	if err != nil {
@@ -48,6 +58,21 @@ func goldenYAML(t *testing.T, r *Result) []byte {
 		t.Fatal(err)
 	}
 	return y
+}
+
+// decodedSpec returns "base64 of: JSON" for an encoded step spec, after
+// checking that it is exactly what EncodeSpec makes of its JSON.
+func decodedSpec(t *testing.T, label, enc string) string {
+	t.Helper()
+	s, err := stepruntime.DecodeSpec(enc)
+	if err != nil {
+		t.Fatalf("executor %s: %v", label, err)
+	}
+	if again, _ := stepruntime.EncodeSpec(s); again != enc {
+		t.Fatalf("executor %s: the step spec is not what EncodeSpec makes of it", label)
+	}
+	js, _ := base64.StdEncoding.DecodeString(enc)
+	return "base64 of: " + string(js)
 }
 
 // assertGolden compares got with testdata/<name>, or rewrites it with -update.

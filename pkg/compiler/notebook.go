@@ -5,7 +5,8 @@ import "github.com/kubeflow-kale/kale/pkg/pipeline"
 // CompileNotebook is the whole path from notebook bytes to IR: it builds the
 // pipeline model (pipeline.FromNotebook) and compiles it. name is the path
 // or name the user gave; it prefixes every diagnostic and, unless
-// copts.NotebookName says otherwise, names the notebook in step tracebacks.
+// copts.NotebookName says otherwise, names the notebook in step tracebacks
+// (by its file name only, see NotebookFile).
 // The model is returned even when compilation fails, so callers can print
 // its warnings; Result.Warnings already includes them on success. Errors
 // are diag.Lists.

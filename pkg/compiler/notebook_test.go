@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -174,5 +175,60 @@ func TestKFPAcceptsSharedNotebooks(t *testing.T) {
 			}
 			kfpAccept(t, r)
 		})
+	}
+}
+
+// TestIRDependsOnContentOnly: the same notebook gives byte-identical IR
+// whatever path names it and whichever folder it is compiled from;
+// diagnostics still name it as given.
+func TestIRDependsOnContentOnly(t *testing.T) {
+	data, err := os.ReadFile("testdata/notebooks/examples/main-2026-05__examples__base__candies_sharing.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compile := func(name string, data []byte) []byte {
+		t.Helper()
+		_, r, err := CompileNotebook(name, data, pipeline.Options{}, Options{DefaultImage: "example.com/default:1"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range r.Warnings {
+			if w.Notebook != name {
+				t.Errorf("%s: a warning names the notebook %q", name, w.Notebook)
+			}
+		}
+		y, err := r.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return y
+	}
+	want := compile("nb.ipynb", data)
+	check := func(name string, nb []byte) {
+		t.Helper()
+		if got := compile(name, nb); !bytes.Equal(got, want) {
+			t.Errorf("%s: the IR differs from that of nb.ipynb\n%s", name, firstDiff(want, got))
+		}
+	}
+	// Two working directories, each with its copy at x/nb.ipynb, named
+	// relative to one and absolute from the other.
+	for i := range 2 {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "x", "nb.ipynb"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+		name := []string{"./x/nb.ipynb", filepath.Join(dir, "x", "nb.ipynb")}[i]
+		nb, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(name, nb)
+	}
+	for _, name := range []string{"x/nb.ipynb", "../x/nb.ipynb", `C:\Users\me\x\nb.ipynb`, "notebook-0:/home/jovyan/x/nb.ipynb", "notebook-0:nb.ipynb"} {
+		check(name, data)
 	}
 }

@@ -48,8 +48,11 @@ func (r *runner) runTask(ctx context.Context, t *task, deps map[string]*taskOutp
 	res := StepResult{Name: t.name, Status: Failed, Log: f.log}
 	fail := func(err error) (StepResult, *taskOutputs) {
 		res.Seconds = elapsed(start)
-		// Say what went wrong in the step's log, where users look first.
-		_ = os.MkdirAll(f.dir, 0o755)
+		// Say what went wrong in the step's log, where users look first
+		// (never in a folder that is not kale's).
+		if checkOwned(f.dir) != nil || os.MkdirAll(f.dir, 0o755) != nil || markOwned(f.dir) != nil {
+			return res, nil
+		}
 		if lf, ferr := os.OpenFile(f.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); ferr == nil {
 			fmt.Fprintf(lf, "kale local: %v\n", err)
 			lf.Close()
@@ -58,10 +61,10 @@ func (r *runner) runTask(ctx context.Context, t *task, deps map[string]*taskOutp
 	}
 	// A fresh folder: nothing of an earlier run in the same work dir (an old
 	// executor output, artifacts) may leak into this one.
-	if err := os.RemoveAll(f.dir); err != nil {
-		return fail(fmt.Errorf("clearing %s: %w", f.dir, err))
+	if err := freshDir(f.dir); err != nil {
+		return fail(err)
 	}
-	for _, d := range []string{f.dir, f.home, f.tmp, f.marshal, f.outputs} {
+	for _, d := range []string{f.home, f.tmp, f.marshal, f.outputs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fail(fmt.Errorf("creating %s: %w", d, err))
 		}
@@ -95,6 +98,7 @@ func (r *runner) runTask(ctx context.Context, t *task, deps map[string]*taskOutp
 	if runErr != nil {
 		var ee *exec.ExitError
 		if errors.As(runErr, &ee) {
+			res.ImportFailure = importFailure(f.log, r.python)
 			return fail(fmt.Errorf("step %s exited with status %d", t.name, ee.ExitCode()))
 		}
 		return fail(fmt.Errorf("starting step %s: %w", t.name, runErr))

@@ -72,6 +72,25 @@ type StepResult struct {
 	Status  string  `json:"status"`
 	Seconds float64 `json:"seconds"`
 	Log     string  `json:"log"`
+	// ImportFailure is set when the step failed on a Python import: the
+	// local python3 lacks something the step's image would have had.
+	ImportFailure *ImportFailure `json:"import_failure,omitempty"`
+}
+
+// ImportFailure says which import failed a step, with which interpreter,
+// and what to do about it.
+type ImportFailure struct {
+	// Module is the module that could not be imported, or the module that
+	// lacks Name; empty when the error names none.
+	Module string `json:"module"`
+	// Name is set for "cannot import name NAME from MODULE".
+	Name string `json:"name,omitempty"`
+	// Python is the interpreter the step ran with as python3.
+	Python string `json:"python"`
+	// Error is the error line from the step's log.
+	Error string `json:"error"`
+	// Hint suggests running with --python and an interpreter that has it.
+	Hint string `json:"hint"`
 }
 
 // Result is how the run ended.
@@ -111,10 +130,12 @@ func Run(ctx context.Context, spec *pipelinespec.PipelineSpec, platform *pipelin
 }
 
 type runner struct {
-	plan     *plan
-	opts     Options
-	workDir  string
-	pathEnv  string
+	plan    *plan
+	opts    Options
+	workDir string
+	pathEnv string
+	// python is the interpreter steps get as python3, as a path.
+	python   string
 	mu       sync.Mutex
 	outputs  map[string]*taskOutputs
 	status   map[string]string
@@ -128,17 +149,24 @@ func newRunner(p *plan, opts Options) (*runner, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = runtime.NumCPU()
 	}
+	// created is the topmost folder this call makes (the work dir or an
+	// ancestor): when the run cannot start it goes again, so a refused run
+	// leaves nothing behind, and nothing that was there before is touched.
+	var created string
 	dir := opts.WorkDir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "kale-run-")
 		if err != nil {
 			return nil, fmt.Errorf("creating a work dir: %w", err)
 		}
-		dir = d
+		dir, created = d, d
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("work dir %s: %w", opts.WorkDir, err)
+	}
+	if created == "" {
+		created = firstMissing(dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating work dir: %w", err)
@@ -151,10 +179,86 @@ func newRunner(p *plan, opts Options) (*runner, error) {
 		metrics: map[string]float64{},
 		notes:   map[string]bool{},
 	}
-	if err := r.setupPython(); err != nil {
+	if err := r.prepare(); err != nil {
+		if created != "" {
+			_ = os.RemoveAll(created)
+		}
 		return nil, err
 	}
 	return r, nil
+}
+
+// prepare checks, before anything is written, that every folder the run
+// will replace was made by kale, then sets up python3.
+func (r *runner) prepare() error {
+	for _, t := range r.plan.tasks {
+		if err := checkOwned(r.stepDir(t.name)); err != nil {
+			return err
+		}
+	}
+	if r.opts.Python != "" {
+		if err := checkOwned(r.binDir()); err != nil {
+			return err
+		}
+	}
+	return r.setupPython()
+}
+
+// firstMissing returns the topmost folder of dir's path that does not exist
+// (dir itself when only it is missing), or "" when dir exists.
+func firstMissing(dir string) string {
+	missing := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			return missing
+		}
+		missing = d
+		if filepath.Dir(d) == d {
+			return missing
+		}
+	}
+}
+
+// ownerMarker is the file kale writes into every folder of a work dir it
+// makes and will replace on a later run: only folders holding it are ever
+// deleted, so a work dir such as "." keeps the user's own folders.
+const ownerMarker = ".kale-local-run"
+
+// checkOwned returns an error when dir exists without kale's marker.
+func checkOwned(dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ownerMarker)); err == nil {
+		return nil
+	}
+	return fmt.Errorf("work dir: %s exists and was not made by a kale local run (it has no %s file); "+
+		"kale replaces this folder on every run, so it stops here and deletes nothing: "+
+		"choose another work dir (--workdir) or move that folder away", dir, ownerMarker)
+}
+
+// freshDir replaces dir, which checkOwned accepted, by an empty folder
+// holding kale's marker.
+func freshDir(dir string) error {
+	if err := checkOwned(dir); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("clearing %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	return markOwned(dir)
+}
+
+// markOwned writes kale's marker into dir.
+func markOwned(dir string) error {
+	marker := "made by kale run --local: the next run in this work dir replaces this folder\n"
+	if err := os.WriteFile(filepath.Join(dir, ownerMarker), []byte(marker), 0o644); err != nil {
+		return fmt.Errorf("marking %s as kale's: %w", dir, err)
+	}
+	return nil
 }
 
 // setupPython makes "python3" in step commands mean opts.Python (or checks
@@ -167,6 +271,10 @@ func (r *runner) setupPython() error {
 		if err != nil {
 			return fmt.Errorf("local runs need python3 on the PATH: %w", err)
 		}
+		if abs, err := filepath.Abs(found); err == nil {
+			found = abs
+		}
+		r.python = found
 		r.note(fmt.Sprintf("images are ignored in local runs: steps run with %s and the tools on this machine's PATH", found))
 		return nil
 	}
@@ -177,16 +285,16 @@ func (r *runner) setupPython() error {
 	if abs, err = filepath.Abs(abs); err != nil {
 		return fmt.Errorf("python interpreter %s: %w", py, err)
 	}
-	bin := filepath.Join(r.workDir, ".bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", bin, err)
+	bin := r.binDir()
+	if err := freshDir(bin); err != nil {
+		return err
 	}
 	link := filepath.Join(bin, "python3")
-	_ = os.Remove(link)
 	if err := os.Symlink(abs, link); err != nil {
 		return fmt.Errorf("linking python3 to %s: %w", abs, err)
 	}
 	r.pathEnv = bin + string(os.PathListSeparator) + r.pathEnv
+	r.python = abs
 	r.note(fmt.Sprintf("images are ignored in local runs: steps run with %s and the tools on this machine's PATH", abs))
 	return nil
 }
@@ -317,6 +425,9 @@ func (r *runner) snapshotOutputs(t *task) map[string]*taskOutputs {
 
 func (r *runner) stepDir(name string) string { return filepath.Join(r.workDir, name) }
 func (r *runner) logPath(name string) string { return filepath.Join(r.stepDir(name), "step.log") }
+
+// binDir holds the python3 link that --python makes.
+func (r *runner) binDir() string { return filepath.Join(r.workDir, ".bin") }
 
 func elapsed(start time.Time) float64 {
 	return float64(time.Since(start).Milliseconds()) / 1000

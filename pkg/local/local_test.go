@@ -3,12 +3,15 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -358,9 +361,14 @@ func BenchmarkStepOverhead(b *testing.B) {
 
 // runtimeSpec is a one-step pipeline whose container is the step runtime
 // (exec mode, as in an image without IPython) running `x = 1`.
-func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec {
+func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec { return runtimeSpecOf(b, "x = 1") }
+
+// runtimeSpecOf is a one-step pipeline whose step runs source with the step
+// runtime (exec mode).
+func runtimeSpecOf(b testing.TB, source string) *pipelinespec.PipelineSpec {
+	b.Helper()
 	command, args, err := stepruntime.Container(stepruntime.Spec{Notebook: "bench.ipynb", Step: "one",
-		Blocks: []stepruntime.Block{{Kind: "step", Cell: 0, Source: "x = 1"}}})
+		Blocks: []stepruntime.Block{{Kind: "step", Cell: 0, Source: source}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -377,4 +385,245 @@ func runtimeSpec(b *testing.B) *pipelinespec.PipelineSpec {
 		b.Fatal(err)
 	}
 	return spec
+}
+
+// TestWorkDirKeepsWhatKaleDidNotMake: a folder named like a step that kale
+// did not make (--workdir . in a project) stops the run before anything is
+// written or deleted; kale's own folders are replaced run after run.
+func TestWorkDirKeepsWhatKaleDidNotMake(t *testing.T) {
+	spec := buildSpec(t, nil, shTask{name: "a", script: "echo a"}, shTask{name: "b", script: "echo b", deps: []string{"a"}})
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not on the PATH")
+	}
+	for _, name := range []string{"b", ".bin"} {
+		t.Run(name, func(t *testing.T) {
+			wd := t.TempDir()
+			precious := filepath.Join(wd, name, "precious.txt")
+			if err := os.MkdirAll(filepath.Dir(precious), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(precious, []byte("mine"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), spec, nil, Options{WorkDir: wd, Python: python})
+			if err == nil || res != nil {
+				t.Fatalf("run over a folder kale did not make: err %v, result %+v", err, res)
+			}
+			for _, want := range []string{filepath.Join(wd, name) + " exists and was not made by a kale local run", "deletes nothing", "--workdir"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if b, err := os.ReadFile(precious); err != nil || string(b) != "mine" {
+				t.Errorf("the user's file: %q, %v", b, err)
+			}
+			entries, _ := os.ReadDir(wd)
+			if len(entries) != 1 {
+				t.Errorf("the refused run wrote into the work dir: %v", entries)
+			}
+		})
+	}
+	t.Run("kale's own folders are replaced", func(t *testing.T) {
+		wd := t.TempDir()
+		for i := 0; i < 2; i++ {
+			res, err := Run(context.Background(), spec, nil, Options{WorkDir: wd, Python: python})
+			if err != nil || res.Status != Succeeded {
+				t.Fatalf("run %d: %v %+v", i+1, err, res)
+			}
+		}
+	})
+}
+
+// TestRefusedRunLeavesNoWorkDir: a run that cannot start removes the work
+// dir it made (and only that), whether it was asked for or temporary.
+func TestRefusedRunLeavesNoWorkDir(t *testing.T) {
+	good := buildSpec(t, nil, shTask{name: "a", script: "true"})
+	cycle := buildSpec(t, nil, shTask{name: "a", script: "true", deps: []string{"b"}}, shTask{name: "b", script: "true", deps: []string{"a"}})
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	parent := t.TempDir()
+	cases := []struct {
+		name    string
+		spec    *pipelinespec.PipelineSpec
+		opts    Options
+		gone    string // must not exist afterwards
+		remains string // must still exist afterwards
+	}{
+		{"plan refused, new work dir", cycle, Options{WorkDir: filepath.Join(parent, "new", "deeper")}, filepath.Join(parent, "new"), parent},
+		{"bad --python, new work dir", good, Options{WorkDir: filepath.Join(parent, "new", "deeper"), Python: "/no/such/python3"}, filepath.Join(parent, "new"), parent},
+		{"bad --python, temporary work dir", good, Options{Python: "/no/such/python3"}, "", tmp},
+		{"bad --python, existing work dir", good, Options{WorkDir: parent, Python: "/no/such/python3"}, filepath.Join(parent, ".bin"), parent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Run(context.Background(), tc.spec, nil, tc.opts); err == nil {
+				t.Fatal("the run started")
+			}
+			if tc.gone != "" {
+				if _, err := os.Lstat(tc.gone); err == nil {
+					t.Errorf("%s was left behind", tc.gone)
+				}
+			}
+			if _, err := os.Stat(tc.remains); err != nil {
+				t.Errorf("%s is gone: %v", tc.remains, err)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+				t.Errorf("a temporary work dir was left behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestImportFailure(t *testing.T) {
+	const tb = "Traceback (most recent call last):\n  File \"nb.ipynb\", cell 2, line 1, in <module>\n"
+	cases := []struct {
+		name, log string
+		want      *ImportFailure
+	}{
+		{"module not found, as the runtime ends", tb + "ModuleNotFoundError: No module named 'sklearn'\nkale: step s failed at nb.ipynb, cell 2, line 1: ModuleNotFoundError: No module named 'sklearn'\n",
+			&ImportFailure{Module: "sklearn", Error: "ModuleNotFoundError: No module named 'sklearn'"}},
+		{"submodule", tb + "ModuleNotFoundError: No module named 'torch.nn'\n", &ImportFailure{Module: "torch.nn", Error: "ModuleNotFoundError: No module named 'torch.nn'"}},
+		{"name missing from a module", tb + "ImportError: cannot import name 'nosuch' from 'json' (/usr/lib/python3.11/json/__init__.py)\n",
+			&ImportFailure{Module: "json", Name: "nosuch", Error: "ImportError: cannot import name 'nosuch' from 'json' (/usr/lib/python3.11/json/__init__.py)"}},
+		{"other import error", tb + "ImportError: libGL.so.1: cannot open shared object file\n", &ImportFailure{Error: "ImportError: libGL.so.1: cannot open shared object file"}},
+		{"another error after printed text", "ModuleNotFoundError: No module named 'x' (printed)\n" + tb + "ZeroDivisionError: division by zero\n", nil},
+		{"an import error handled before another error", tb + "ModuleNotFoundError: No module named 'x'\n\nDuring handling of the above exception, another exception occurred:\n\n" + tb + "KeyError: 'k'\n", nil},
+		{"long log", strings.Repeat("some output line\n", 10000) + tb + "ModuleNotFoundError: No module named 'pandas'\n", &ImportFailure{Module: "pandas", Error: "ModuleNotFoundError: No module named 'pandas'"}},
+		{"empty log", "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "step.log")
+			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := importFailure(path, "/venv/bin/python3")
+			if tc.want == nil {
+				if got != nil {
+					t.Errorf("got %+v, want none", got)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatal("no import failure found")
+			}
+			if got.Module != tc.want.Module || got.Name != tc.want.Name || got.Error != tc.want.Error || got.Python != "/venv/bin/python3" {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			for _, w := range []string{"/venv/bin/python3", "--python", tc.want.Module, tc.want.Name} {
+				if !strings.Contains(got.Hint, w) {
+					t.Errorf("hint %q lacks %q", got.Hint, w)
+				}
+			}
+		})
+	}
+}
+
+// TestMissingModuleNamesPython: a step that fails on an import says which
+// python3 it ran with (--python resolved to a path, or python3 on the PATH)
+// in its result, a new key of the JSON result; other steps' keys stay.
+func TestMissingModuleNamesPython(t *testing.T) {
+	found, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not on the PATH")
+	}
+	abs, _ := filepath.Abs(found)
+	plain := buildSpec(t, nil,
+		shTask{name: "fine", script: "true"},
+		shTask{name: "needs", script: `python3 -c "import kale_no_such_module_xyz"`, deps: []string{"fine"}})
+	cases := []struct {
+		name   string
+		spec   *pipelinespec.PipelineSpec
+		python string
+		step   string
+	}{
+		{"python3 on the PATH", plain, "", "needs"},
+		{"--python", plain, found, "needs"},
+		{"through the step runtime", runtimeSpecOf(t, "import json\nimport kale_no_such_module_xyz"), found, "one"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), tc.spec, nil, Options{WorkDir: t.TempDir(), Python: tc.python})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := res.Step(tc.step)
+			f := s.ImportFailure
+			if s.Status != Failed || f == nil {
+				t.Fatalf("step %+v, log:\n%s", s, readLog(t, res, tc.step))
+			}
+			if f.Module != "kale_no_such_module_xyz" || f.Python != abs || !strings.Contains(f.Hint, "--python") {
+				t.Errorf("import failure %+v, want module kale_no_such_module_xyz with %s", f, abs)
+			}
+			b, _ := json.Marshal(res)
+			var back struct{ Steps []map[string]any }
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range back.Steps {
+				keys := slices.Sorted(maps.Keys(st))
+				want := []string{"log", "name", "seconds", "status"}
+				if st["name"] == tc.step {
+					want = []string{"import_failure", "log", "name", "seconds", "status"}
+				}
+				if !slices.Equal(keys, want) {
+					t.Errorf("step %v has keys %v, want %v", st["name"], keys, want)
+				}
+			}
+		})
+	}
+}
+
+// FuzzStepArgs: for any cell text and any parameter value, the command line
+// a local run gives the step runtime carries exactly that code (the spec is
+// out of the placeholders' reach) and exactly that value, in the executor
+// input and in --param (local substitution is one pass: a value is never
+// substituted again).
+func FuzzStepArgs(f *testing.F) {
+	f.Add("# {{$.inputs.parameters['p']}}\nprint('{{$.pipeline_job_name}}')", "x\nimport os; os.system('touch PWNED')\n#")
+	f.Add("{{$}}", "{{$.inputs.parameters['p']}} {{$}}")
+	f.Fuzz(func(t *testing.T, cell, value string) {
+		if !utf8.ValidString(cell) || !utf8.ValidString(value) {
+			t.Skip("notebook text and KFP string values are UTF-8 (JSON)")
+		}
+		spec := stepruntime.Spec{Notebook: "nb.ipynb", Step: "s", Blocks: []stepruntime.Block{{Kind: "step", Cell: 1, Source: cell}},
+			Ins: []string{}, Outs: []string{}, Parameters: []stepruntime.Param{{Name: "p", Type: "str"}}, Metrics: []stepruntime.Metric{}}
+		command, args, err := stepruntime.Container(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := &task{name: "s", container: &pipelinespec.PipelineDeploymentConfig_PipelineContainerSpec{Command: command, Args: args}}
+		ei := &pipelinespec.ExecutorInput{Inputs: &pipelinespec.ExecutorInput_Inputs{
+			ParameterValues: map[string]*structpb.Value{"p": structpb.NewStringValue(value)}}}
+		argv, err := substituteAll(tk, ei, pipelineContext{".pipeline_job_name": "j"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		argv = argv[len(command):]
+		at := func(flag string) string {
+			i := slices.Index(argv, flag)
+			if i < 0 || i+1 >= len(argv) {
+				t.Fatalf("no %s in %q", flag, argv)
+			}
+			return argv[i+1]
+		}
+		got, err := stepruntime.DecodeSpec(at(stepruntime.SpecFlag))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Blocks) != 1 || got.Blocks[0].Source != cell {
+			t.Fatalf("the runtime would run %+v, want %q", got.Blocks, cell)
+		}
+		var in pipelinespec.ExecutorInput
+		if err := protojson.Unmarshal([]byte(at("--executor-input")), &in); err != nil {
+			t.Fatal(err)
+		}
+		if v := in.GetInputs().GetParameterValues()["p"].GetStringValue(); v != value {
+			t.Fatalf("executor input value %q, want %q", v, value)
+		}
+		if p := at("--param"); p != "p="+value {
+			t.Fatalf("--param %q, want p=%q", p, value)
+		}
+	})
 }

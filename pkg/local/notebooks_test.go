@@ -119,6 +119,7 @@ func asJSON(v any) string {
 }
 
 func TestValuesFlowBetweenSteps(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	res := runNotebook(t, "testdata/values.ipynb", nil, local.Options{})
 	mustSucceed(t, res)
@@ -136,6 +137,7 @@ func TestValuesFlowBetweenSteps(t *testing.T) {
 }
 
 func TestParameters(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	tricky := "it's a \"quoted\" \\ value\nwith a newline"
 	cases := []struct {
@@ -149,6 +151,7 @@ func TestParameters(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			res := runNotebook(t, "testdata/params.ipynb", tc.overrides, local.Options{})
 			mustSucceed(t, res)
 			got := result(t, res, "train")
@@ -162,6 +165,7 @@ func TestParameters(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	res := runNotebook(t, "testdata/metrics.ipynb", nil, local.Options{})
 	mustSucceed(t, res)
@@ -181,6 +185,7 @@ func TestMetrics(t *testing.T) {
 // TestParallelBranches: left and right each wait (up to 30 s) for the
 // other to start, so the run succeeds only when they overlap.
 func TestParallelBranches(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	barrier := t.TempDir()
 	var mu sync.Mutex
@@ -214,6 +219,7 @@ func TestParallelBranches(t *testing.T) {
 }
 
 func TestFailingStep(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	res := runNotebook(t, "testdata/failing.ipynb", nil, local.Options{})
 	if res.Status != local.Failed {
@@ -234,6 +240,7 @@ func TestFailingStep(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	res := runNotebook(t, "../../examples/demo.ipynb", nil, local.Options{})
 	mustSucceed(t, res)
@@ -244,5 +251,45 @@ func TestDemo(t *testing.T) {
 	}
 	if res.Metrics["accuracy"] != max(res.Metrics["logistic-accuracy"], res.Metrics["centroid-accuracy"]) {
 		t.Errorf("accuracy is not the better model's: %v", res.Metrics)
+	}
+}
+
+// TestPlaceholderTextInCodeIsNotSubstituted: a cell that mentions
+// placeholders (in a comment and in strings) run with parameter values made
+// to break out of that comment (a newline, or the \n that a shell's
+// "x\nimport ..." passes and JSON would decode): the value never runs as
+// code, and the step sees its own text unchanged and the value as given.
+func TestPlaceholderTextInCodeIsNotSubstituted(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	ir := compileNotebook(t, "testdata/inject.ipynb", nil)
+	for name, value := range map[string]string{
+		"escaped newline": `x\nimport os; os.system('touch PWNED')\n#`,
+		"newline":         "x\nimport os; os.system('touch PWNED')\n#",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			params, err := local.ParseParameters(ir.PipelineSpec, map[string]string{"greeting": value})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wd := t.TempDir()
+			res, err := local.Run(context.Background(), ir.PipelineSpec, ir.PlatformSpec, local.Options{WorkDir: wd, Parameters: params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = filepath.WalkDir(wd, func(path string, d os.DirEntry, err error) error {
+				if err == nil && d.Name() == "PWNED" {
+					t.Errorf("the parameter value ran as code: %s exists", path)
+				}
+				return nil
+			})
+			mustSucceed(t, res)
+			got := result(t, res, "greet")
+			want := map[string]any{"literal": "{{$.inputs.parameters['greeting']}}", "job": "{{$.pipeline_job_name}}", "greeting": value}
+			if asJSON(got) != asJSON(want) {
+				t.Errorf("step saw\n%s\nwant\n%s", asJSON(got), asJSON(want))
+			}
+		})
 	}
 }

@@ -88,8 +88,8 @@ type Metric struct {
 	Variable string `json:"variable"`
 }
 
-// Spec is everything the runtime needs to run one step. It travels as JSON
-// in the container arguments.
+// Spec is everything the runtime needs to run one step. It travels in the
+// container arguments as EncodeSpec makes it.
 type Spec struct {
 	Notebook   string   `json:"notebook"`
 	Step       string   `json:"step"`
@@ -107,7 +107,7 @@ type Spec struct {
 //
 //	--executor-input {{$}}                          the KFP ExecutorInput (typed parameter
 //	                                                values, artifact metadata, outputFile)
-//	--spec JSON                                     the Spec
+//	--spec-base64 BASE64                            the Spec (EncodeSpec)
 //	--input VAR={{$.inputs.artifacts['VAR_input_artifact'].path}}     per input, sorted
 //	--output VAR={{$.outputs.artifacts['VAR_output_artifact'].path}}  per output, sorted
 //	--param NAME={{$.inputs.parameters['NAME']}}    per parameter, sorted
@@ -116,12 +116,12 @@ type Spec struct {
 //
 // The compiler must declare exactly these inputs and outputs on the component.
 func Container(s Spec) (command, args []string, err error) {
-	spec, err := json.Marshal(s)
+	spec, err := EncodeSpec(s)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encoding step spec for %s: %w", s.Step, err)
+		return nil, nil, err
 	}
 	command = []string{"sh", "-ec", Launcher, EncodedProgram()}
-	args = []string{"--executor-input", "{{$}}", "--spec", string(spec)}
+	args = []string{"--executor-input", "{{$}}", SpecFlag, spec}
 	for _, v := range sorted(s.Ins) {
 		args = append(args, "--input", fmt.Sprintf("%s={{$.inputs.artifacts['%s'].path}}", v, InputArtifact(v)))
 	}
@@ -142,6 +142,38 @@ func Container(s Spec) (command, args []string, err error) {
 		args = append(args, "--report", fmt.Sprintf("{{$.outputs.artifacts['%s'].path}}", ReportArtifact(s.Step)))
 	}
 	return command, args, nil
+}
+
+// SpecFlag is the runtime argument whose value is the encoded Spec.
+const SpecFlag = "--spec-base64"
+
+// EncodeSpec returns the Spec as the container argument carries it: the
+// standard, padded base64 of its JSON. The spec holds the notebook's code,
+// and KFP's launcher (and Argo before it) rewrites every {{...}} placeholder
+// in every argument, including one inside a comment or a string literal,
+// with run-time values such as parameters: code carried as text would then
+// run whatever a parameter value says. The base64 alphabet (A-Z a-z 0-9 + /
+// =) has no "{", so no placeholder of any system can match in the value.
+func EncodeSpec(s Spec) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("encoding step spec for %s: %w", s.Step, err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeSpec reverses EncodeSpec, as the runtime does (strict base64, UTF-8
+// JSON).
+func DecodeSpec(text string) (Spec, error) {
+	var s Spec
+	b, err := base64.StdEncoding.Strict().DecodeString(text)
+	if err != nil {
+		return s, fmt.Errorf("step spec is not base64: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("step spec is not JSON: %w", err)
+	}
+	return s, nil
 }
 
 func sorted(in []string) []string {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
@@ -27,17 +28,29 @@ func needPython(t *testing.T) {
 	}
 }
 
-func hasIPython() bool {
+// hasIPython asks python3 once per test binary.
+var hasIPython = sync.OnceValue(func() bool {
 	return exec.Command("python3", "-c", "import IPython").Run() == nil
-}
+})
 
-// modes are the two ways the runtime runs code; IPython only when present.
-func modes(t *testing.T) []bool {
+// allModes are the two ways the runtime runs code; IPython only when
+// present.
+func allModes(t *testing.T) []bool {
 	if hasIPython() {
 		return []bool{false, true}
 	}
 	t.Log("IPython is not importable: testing the exec mode only")
 	return []bool{false}
+}
+
+// modes is allModes, but only the exec mode under -short: starting IPython
+// costs about a second of CPU per step, and TestReport and
+// TestShellAndMagicsInIPython still run in IPython.
+func modes(t *testing.T) []bool {
+	if testing.Short() {
+		return []bool{false}
+	}
+	return allModes(t)
 }
 
 func modeName(ipython bool) string {
@@ -277,6 +290,7 @@ print(json.dumps({
 // instances defined in one step are usable two steps later, both straight
 // from the producer's artifacts and after a middle step passed them on.
 func TestValuesRoundTrip(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	want := map[string]any{
 		"number": 42.0, "ratio": 0.25, "text": "it's \"quoted\"\n\\ and ünïcode",
@@ -290,6 +304,7 @@ func TestValuesRoundTrip(t *testing.T) {
 	}
 	for _, ipy := range modes(t) {
 		t.Run(modeName(ipy), func(t *testing.T) {
+			t.Parallel()
 			a := run(t, step{ipython: ipy, spec: Spec{Notebook: "nb.ipynb", Step: "a",
 				Blocks: []Block{block(1, producer)}, Outs: producerOuts}})
 			mustSucceed(t, a)
@@ -335,6 +350,7 @@ func mustJSON(v any) string {
 // text converted by declared type when the ExecutorInput has none; strings
 // with quotes, backslashes and newlines survive both ways.
 func TestParameters(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	tricky := "it's a \"test\"\\n\nline two ''' \"\"\" {braces} $HOME"
 	spec := Spec{Notebook: "nb.ipynb", Step: "p",
@@ -355,6 +371,7 @@ print(json.dumps({"LR": [LR, type(LR).__name__], "epochs": [epochs, type(epochs)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := run(t, step{spec: spec, values: tc.values, texts: tc.texts})
 			mustSucceed(t, r)
 			got := lastJSON(t, r.stdout)
@@ -364,6 +381,7 @@ print(json.dumps({"LR": [LR, type(LR).__name__], "epochs": [epochs, type(epochs)
 		})
 	}
 	t.Run("renamed parameter keeps its name in code", func(t *testing.T) {
+		t.Parallel()
 		r := run(t, step{spec: Spec{Notebook: "nb.ipynb", Step: "p", Parameters: []Param{{Name: "lr", Type: "float", Variable: "LR"}},
 			Blocks: []Block{block(1, "print(LR * 2)")}}, values: map[string]any{"lr": 0.25}})
 		mustSucceed(t, r)
@@ -372,6 +390,7 @@ print(json.dumps({"LR": [LR, type(LR).__name__], "epochs": [epochs, type(epochs)
 		}
 	})
 	t.Run("wrong type is a clear error", func(t *testing.T) {
+		t.Parallel()
 		r := run(t, step{spec: spec, texts: map[string]string{"LR": "fast", "epochs": "3", "name": "x", "flag": "true"}})
 		if r.code == 0 || !strings.Contains(r.stderr, "parameter LR: 'fast' is not a valid float") {
 			t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
@@ -383,6 +402,7 @@ print(json.dumps({"LR": [LR, type(LR).__name__], "epochs": [epochs, type(epochs)
 // {expr} and $name expansion), x = !cmd captures lines, line magics are
 // skipped with a note, %%bash cells run.
 func TestShellAndMagicsWithoutIPython(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r := run(t, step{spec: Spec{Notebook: "nb.ipynb", Step: "sh", Blocks: []Block{
 		block(2, "%matplotlib inline\nx = 21\n!echo double={x*2} name=$x\nlines = !printf 'a\\nb\\n'\nprint(lines, lines.n == 'a\\nb')\nif True:\n    !echo indented\n"),
@@ -404,6 +424,7 @@ func TestShellAndMagicsWithoutIPython(t *testing.T) {
 // TestFailureNamesCellAndLine: a failing step exits non-zero and its
 // traceback names the notebook cell and line, never the generated file.
 func TestFailureNamesCellAndLine(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cases := []struct {
 		name   string
@@ -432,6 +453,7 @@ func TestFailureNamesCellAndLine(t *testing.T) {
 	for _, ipy := range modes(t) {
 		for _, tc := range cases {
 			t.Run(modeName(ipy)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
 				r := run(t, step{ipython: ipy, spec: Spec{Notebook: "nb.ipynb", Step: "s", Blocks: tc.blocks}})
 				if r.code == 0 {
 					t.Fatalf("step succeeded; stderr:\n%s", r.stderr)
@@ -454,6 +476,7 @@ func TestFailureNamesCellAndLine(t *testing.T) {
 // TestMetrics: metrics become artifact metadata of kale_metrics_artifact in
 // the executor output file; a non-number is a clear error.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	spec := Spec{Notebook: "nb.ipynb", Step: "eval", Outs: []string{"model"},
 		Blocks:  []Block{block(3, "model = {'w': 1}\naccuracy = 0.875\nn_rows = 120\nlabel = 'good'")},
@@ -479,6 +502,7 @@ func TestMetrics(t *testing.T) {
 // marshal_path metadata (or from the content when there is none), and
 // Kale's dill formats without dill are a clear error.
 func TestKaleArtifacts(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	dir := t.TempDir()
 	pkl := filepath.Join(dir, "data_output_artifact")
@@ -498,6 +522,7 @@ func TestKaleArtifacts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := run(t, step{spec: spec, inputs: map[string]input{"data": {path: pkl, metadata: tc.metadata}}})
 			mustSucceed(t, r)
 			if got := mustJSON(lastJSON2(t, r.stdout)); got != tc.want {
@@ -507,6 +532,7 @@ func TestKaleArtifacts(t *testing.T) {
 	}
 	if exec.Command("python3", "-c", "import dill").Run() != nil {
 		t.Run("dill format without dill", func(t *testing.T) {
+			t.Parallel()
 			r := run(t, step{spec: spec, inputs: map[string]input{"data": {path: pkl,
 				metadata: map[string]any{"marshal_path": "/tmp/marshal/data_artifact.dillpkl"}}}})
 			if r.code == 0 || !strings.Contains(r.stderr, "data_artifact.dillpkl was written with dill (Kale's dillpkl backend) but dill is not installed") {
@@ -515,6 +541,7 @@ func TestKaleArtifacts(t *testing.T) {
 		})
 	}
 	t.Run("undefined output", func(t *testing.T) {
+		t.Parallel()
 		r := run(t, step{spec: Spec{Notebook: "nb.ipynb", Step: "s", Outs: []string{"ghost"}, Blocks: []Block{block(1, "x = 1")}}})
 		if r.code == 0 || !strings.Contains(r.stderr, "step s: variable ghost is not defined when the step ends") {
 			t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
@@ -535,9 +562,11 @@ func lastJSON2(t *testing.T, stdout string) any {
 // TestReport: the HTML report holds the step's output text, escaped, and
 // rich HTML output as HTML.
 func TestReport(t *testing.T) {
+	t.Parallel()
 	needPython(t)
-	for _, ipy := range modes(t) {
+	for _, ipy := range allModes(t) {
 		t.Run(modeName(ipy), func(t *testing.T) {
+			t.Parallel()
 			r := run(t, step{ipython: ipy, spec: Spec{Notebook: "nb.ipynb", Step: "rep", Report: true, Blocks: []Block{
 				block(1, "print('<script>alert(1)</script> & done')"),
 				block(2, "class Table:\n    def _repr_html_(self):\n        return '<table><tr><td>cell</td></tr></table>'\nTable()"),
@@ -566,6 +595,7 @@ func TestProgramHasNoPlaceholders(t *testing.T) {
 // TestProgramIsPython38: the program parses with Python 3.8's grammar, the
 // oldest Python a step image may have.
 func TestProgramIsPython38(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cmd := exec.Command("python3", "-c", "import ast, sys; ast.parse(sys.stdin.read(), 'kale_step.py', feature_version=(3, 8))")
 	cmd.Stdin = strings.NewReader(Program())
@@ -576,6 +606,7 @@ func TestProgramIsPython38(t *testing.T) {
 
 // TestShellAndMagicsInIPython: the same notebook lines through IPython.
 func TestShellAndMagicsInIPython(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	if !hasIPython() {
 		t.Skip("IPython is not importable")
