@@ -8,14 +8,11 @@ import (
 
 // Redact returns an endpoint or URL fit for messages, links and logs: the
 // user information (http://user:pass@host, or a token as the user name)
-// becomes "xxxxx" and the query is dropped. It works on URLs that do not
-// parse, too.
+// becomes "xxxxx" and the query is dropped. It works on the text, as
+// url.Parse would split a valid URL, so that URLs that do not parse, or
+// parse unexpectedly ("user:pass@host" has the scheme "user"), are
+// redacted too.
 func Redact(raw string) string {
-	// Without "://", "user:pass@host" parses as scheme "user"; such a
-	// string goes through the textual path below.
-	if u, err := url.Parse(raw); err == nil && strings.Contains(raw, "://") && u.Opaque == "" {
-		return redactURL(u)
-	}
 	rest := raw
 	start := 0
 	if i := strings.Index(raw, "://"); i >= 0 {
