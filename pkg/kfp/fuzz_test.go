@@ -53,6 +53,12 @@ func FuzzErrorAnswer(f *testing.F) {
 		if api := apiStatus(t, err); api.Status != status {
 			t.Fatalf("status %d, want %d", api.Status, status)
 		}
+		// The server's text reaches a terminal: one line, no controls.
+		for _, r := range err.Error() {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+				t.Fatalf("error %q holds %U", err, r)
+			}
+		}
 	})
 }
 
