@@ -106,6 +106,17 @@ func (f *filter) run(b *strings.Builder, p []byte, final bool) {
 		f.partial = nil
 	}
 	for len(p) > 0 {
+		if f.state == normal {
+			// Copy a run of plain ASCII at once: most text is.
+			i := 0
+			for i < len(p) && (p[i] >= 0x20 && p[i] < 0x7f || !f.line && (p[i] == '\n' || p[i] == '\t')) {
+				i++
+			}
+			b.Write(p[:i])
+			if p = p[i:]; len(p) == 0 {
+				break
+			}
+		}
 		r, n := utf8.DecodeRune(p)
 		if r == utf8.RuneError && n <= 1 && !final && !utf8.FullRune(p) {
 			f.partial = append([]byte(nil), p...)
@@ -225,6 +236,13 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 // Write sanitizes p and writes the result. It reports len(p) on success,
 // although fewer bytes may reach the underlying writer.
 func (w *Writer) Write(p []byte) (int, error) {
+	if w.f.state == normal && len(w.f.partial) == 0 && plainASCII(p) {
+		// Nothing to change: no copy.
+		if _, err := w.w.Write(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	var b strings.Builder
 	w.f.run(&b, p, false)
 	if b.Len() == 0 {
@@ -246,4 +264,14 @@ func (w *Writer) Flush() error {
 	}
 	_, err := io.WriteString(w.w, b.String())
 	return err
+}
+
+// plainASCII reports whether p is printable ASCII, newlines and tabs.
+func plainASCII(p []byte) bool {
+	for _, c := range p {
+		if (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }

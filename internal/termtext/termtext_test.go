@@ -95,6 +95,16 @@ func FuzzSanitize(f *testing.F) {
 				}
 			}
 		}
+		// A stream cut in two gives what Sanitize gives.
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		cut := len(s) / 2
+		_, _ = w.Write([]byte(s[:cut]))
+		_, _ = w.Write([]byte(s[cut:]))
+		_ = w.Flush()
+		if out.String() != Sanitize(s) {
+			t.Fatalf("Writer(%q) = %q, Sanitize = %q", s, out.String(), Sanitize(s))
+		}
 		printable := utf8.ValidString(s)
 		for _, r := range s {
 			printable = printable && !unsafe(r, false) && r != '\r'
