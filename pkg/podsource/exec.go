@@ -178,7 +178,7 @@ func (s *Source) ReadFile(ctx context.Context, p *Pod, filePath string, limit in
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", where, err)
 	}
-	return out.Bytes(), nil
+	return out.take(), nil
 }
 
 // tooLarge is the error for a file over the limit, with its size when wc

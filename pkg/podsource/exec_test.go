@@ -17,7 +17,7 @@ import (
 
 // localSource runs exec'd commands as local processes in dir, with bin
 // first on PATH (for tools that misbehave), as a container would run them.
-func localSource(t *testing.T, dir, bin string) *Source {
+func localSource(t testing.TB, dir, bin string) *Source {
 	t.Helper()
 	return &Source{stream: func(ctx context.Context, _ *Pod, cmd []string, opts remotecommand.StreamOptions) error {
 		name := cmd[0]
@@ -42,7 +42,7 @@ func localSource(t *testing.T, dir, bin string) *Source {
 }
 
 // writeTool puts an executable shell script named name in dir.
-func writeTool(t *testing.T, dir, name, script string) {
+func writeTool(t testing.TB, dir, name, script string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -177,5 +177,27 @@ func TestLimitedBuffer(t *testing.T) {
 	}
 	if got := (&TooLargeError{What: "ns/nb-0:/a.ipynb", Limit: 32 << 20}).Error(); got != "ns/nb-0:/a.ipynb is larger than 32 MB" {
 		t.Errorf("message = %q", got)
+	}
+}
+
+// BenchmarkReadFileEndlessHead reads through a head that ignores -c and
+// never stops, with a 1 MB limit: B/op shows what the client holds (the
+// limit and its growth, not the stream), ns/op how soon it stops.
+func BenchmarkReadFileEndlessHead(b *testing.B) {
+	dir, bin := b.TempDir(), b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.ipynb"), []byte("{}"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "head"), []byte("#!/bin/sh\nexec cat /dev/zero\n"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	src := localSource(b, dir, bin)
+	p := &Pod{Namespace: "ns", Name: "nb-0", Container: "nb"}
+	b.ReportAllocs()
+	for b.Loop() {
+		var tl *TooLargeError
+		if _, err := src.ReadFile(context.Background(), p, "a.ipynb", 1<<20); !errors.As(err, &tl) {
+			b.Fatalf("err = %v, want a *TooLargeError", err)
+		}
 	}
 }

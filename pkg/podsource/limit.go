@@ -58,15 +58,31 @@ func (b *LimitedBuffer) Write(p []byte) (int, error) {
 	}
 	room := b.Limit - int64(len(b.buf))
 	if int64(len(p)) <= room {
+		b.grow(len(p))
 		b.buf = append(b.buf, p...)
 		return len(p), nil
 	}
+	b.grow(int(max(room, 0)))
 	b.buf = append(b.buf, p[:max(room, 0)]...)
 	b.over = true
 	if b.abort != nil {
 		b.abort(b.errLocked())
 	}
 	return len(p), nil
+}
+
+// grow makes room for n more bytes, doubling up to Limit: append's own
+// growth (1.25x for large slices) allocates about five times the limit
+// on the way to it.
+func (b *LimitedBuffer) grow(n int) {
+	need := len(b.buf) + n
+	if need <= cap(b.buf) {
+		return
+	}
+	size := int(min(int64(max(2*cap(b.buf), need, 4<<10)), max(b.Limit, int64(need))))
+	buf := make([]byte, len(b.buf), size)
+	copy(buf, b.buf)
+	b.buf = buf
 }
 
 // Err is a *TooLargeError once more than Limit bytes were written, else nil.
@@ -88,6 +104,16 @@ func (b *LimitedBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf...)
+}
+
+// take hands over what was kept without a copy and seals the buffer, for
+// a caller done with the stream.
+func (b *LimitedBuffer) take() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	buf := b.buf
+	b.buf, b.over = nil, true
+	return buf
 }
 
 // String returns what was kept.
