@@ -22,7 +22,8 @@ type LimitedBuffer struct {
 
 	mu    sync.Mutex
 	buf   []byte
-	over  bool
+	over  bool // more than Limit bytes came
+	taken bool // take handed buf over; later writes are dropped
 	abort func(error)
 }
 
@@ -53,7 +54,7 @@ func (e *TooLargeError) Error() string {
 func (b *LimitedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.over {
+	if b.over || b.taken {
 		return len(p), nil
 	}
 	room := b.Limit - int64(len(b.buf))
@@ -112,7 +113,7 @@ func (b *LimitedBuffer) take() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	buf := b.buf
-	b.buf, b.over = nil, true
+	b.buf, b.taken = nil, true
 	return buf
 }
 
