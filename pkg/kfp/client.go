@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubeflow-kale/kale/pkg/version"
@@ -50,6 +51,11 @@ type Config struct {
 	// Transport replaces the HTTP transport (tests); CAFile is then ignored.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
+	// Warn receives, at most once per Client, a warning for the user: the
+	// bearer token is about to travel over plain http:// to a host that is
+	// neither this machine nor a cluster service. Nil drops it. The CLI
+	// prints it as "warning: MESSAGE" on stderr.
+	Warn func(message string)
 }
 
 // Retry is a bounded, jittered exponential backoff.
@@ -75,6 +81,11 @@ type Client struct {
 	http      *http.Client
 	log       *slog.Logger
 	userAgent string
+	// exposed is set when a token sent to base travels in clear text
+	// over a network (see clusterLocal).
+	exposed  bool
+	warn     func(string)
+	warnOnce sync.Once
 }
 
 // New returns a client for cfg.
@@ -86,18 +97,21 @@ func New(cfg Config) (*Client, error) {
 	base, _ := url.Parse(ep)
 	c := &Client{
 		base:      base,
-		ui:        ep,
+		ui:        Redact(ep),
 		token:     cfg.Token,
 		tokenFile: cfg.TokenFile,
 		timeout:   cfg.Timeout,
 		retry:     cfg.Retry,
 		log:       cfg.Logger,
 		userAgent: "kale/" + version.Get().Version,
+		exposed:   base.Scheme == "http" && !clusterLocal(base.Hostname()),
+		warn:      cfg.Warn,
 	}
 	if cfg.UIEndpoint != "" {
 		if c.ui, err = NormalizeEndpoint(cfg.UIEndpoint); err != nil {
 			return nil, fmt.Errorf("KFP UI endpoint: %w", err)
 		}
+		c.ui = Redact(c.ui)
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -114,7 +128,13 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
-	c.http = &http.Client{Transport: rt}
+	c.http = &http.Client{
+		Transport: rt,
+		// The KFP API answers in place; a redirect comes from something in
+		// front of it (a login page, a wrong endpoint) and must not get the
+		// token: once returns it as a *RedirectError.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	return c, nil
 }
 
@@ -140,15 +160,18 @@ func newTransport(caFile string) (http.RoundTripper, error) {
 	return t, nil
 }
 
-// Endpoint returns the API base URL.
-func (c *Client) Endpoint() string { return c.base.String() }
+// Endpoint returns the API base URL for messages, credentials redacted.
+func (c *Client) Endpoint() string { return redactURL(c.base) }
 
-// RunURL returns the KFP UI link of a run.
-func (c *Client) RunURL(runID string) string { return c.ui + "/#/runs/details/" + runID }
+// RunURL returns the KFP UI link of a run (credentials redacted; the ID,
+// which the server supplied, escaped).
+func (c *Client) RunURL(runID string) string {
+	return c.ui + "/#/runs/details/" + url.PathEscape(runID)
+}
 
 // PipelineURL returns the KFP UI link of a pipeline version.
 func (c *Client) PipelineURL(pipelineID, versionID string) string {
-	return c.ui + "/#/pipelines/details/" + pipelineID + "/version/" + versionID
+	return c.ui + "/#/pipelines/details/" + url.PathEscape(pipelineID) + "/version/" + url.PathEscape(versionID)
 }
 
 // request describes one API call.
@@ -220,7 +243,7 @@ func (c *Client) once(ctx context.Context, req request, target string) ([]byte, 
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, target, body)
 	if err != nil {
-		return nil, fmt.Errorf("KFP API %s %s: %w", req.method, target, err)
+		return nil, fmt.Errorf("KFP API %s %s: %w", req.method, Redact(target), unwrapURLError(err))
 	}
 	if req.body != nil {
 		ct := req.contentType
@@ -237,15 +260,23 @@ func (c *Client) once(ctx context.Context, req request, target string) ([]byte, 
 	}
 	if tok != "" {
 		hr.Header.Set("Authorization", "Bearer "+tok)
+		if c.exposed && c.warn != nil {
+			c.warnOnce.Do(func() {
+				c.warn(fmt.Sprintf("the KFP token goes to %s over plain http://, which anyone on the network path can read: use https:// for a host that is not this machine or a cluster service", c.base.Host))
+			})
+		}
 	}
 	resp, err := c.http.Do(hr)
 	if err != nil {
-		return nil, &TransportError{Method: req.method, URL: redact(target), Err: err}
+		return nil, &TransportError{Method: req.method, URL: Redact(target), Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		return nil, newRedirectError(req.method, hr.URL, resp)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, &TransportError{Method: req.method, URL: redact(target), Err: fmt.Errorf("reading answer: %w", err)}
+		return nil, &TransportError{Method: req.method, URL: Redact(target), Err: fmt.Errorf("reading answer: %w", unwrapURLError(err))}
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, newAPIError(req.method, hr.URL.Path, resp, data)
@@ -309,10 +340,13 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// redact drops the query of a URL for messages.
-func redact(raw string) string {
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		return raw[:i]
+// unwrapURLError drops net/http's *url.Error wrapper, whose message holds
+// the request URL with its user name (net/http masks only the password);
+// callers name the redacted URL themselves.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
-	return raw
+	return err
 }

@@ -128,16 +128,16 @@ func NormalizeEndpoint(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("invalid URL %q: %w", raw, err)
+		return "", fmt.Errorf("invalid URL %q: %w", Redact(raw), unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("invalid URL %q: scheme must be http or https", raw)
+		return "", fmt.Errorf("invalid URL %q: scheme must be http or https", Redact(raw))
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("invalid URL %q: no host", raw)
+		return "", fmt.Errorf("invalid URL %q: no host", Redact(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("invalid URL %q: no query or fragment allowed", raw)
+		return "", fmt.Errorf("invalid URL %q: no query or fragment allowed", Redact(raw))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

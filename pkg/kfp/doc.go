@@ -11,5 +11,12 @@
 // (the projected service-account token the kubelet rotates). Calls that are
 // safe to repeat (GETs and terminate) are retried with jittered, bounded
 // backoff on 5xx, 429 and transport errors; nothing else is retried. Server
-// errors keep the server's own message.
+// errors keep the server's own message, stripped of terminal controls.
+//
+// Credentials in the endpoint URL never appear in errors, links or logs
+// (Redact). Redirects are not followed, so the token stays with the
+// endpoint: the KFP API never redirects, and a redirect is an error naming
+// its target. Config.Warn hears once when the token is about to cross a
+// network in clear text (plain http:// to a host that is neither loopback
+// nor a cluster service).
 package kfp

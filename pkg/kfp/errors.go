@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kubeflow-kale/kale/internal/termtext"
 )
 
 // APIError is a non-2xx answer of the KFP API, with the server's message.
@@ -37,6 +40,38 @@ func (e *APIError) Error() string {
 		s += " (the token's identity may not act in this namespace)"
 	}
 	return s
+}
+
+// RedirectError is a 3xx answer. The KFP API never redirects: the endpoint
+// is wrong or something in front of it (a login page) answered. The
+// redirect is not followed, so the token does not reach its target.
+type RedirectError struct {
+	Method, Path string
+	Status       int
+	// Location is the redirect's target, resolved and redacted; empty
+	// when the server gave none.
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	to := "with no Location"
+	if e.Location != "" {
+		to = "to " + e.Location
+	}
+	return fmt.Sprintf("KFP API %s %s: %d %s: the server redirects %s, and the KFP API never redirects: check the endpoint (is it the API, not a login page or the UI?); the redirect was not followed",
+		e.Method, e.Path, e.Status, http.StatusText(e.Status), to)
+}
+
+func newRedirectError(method string, reqURL *url.URL, resp *http.Response) *RedirectError {
+	e := &RedirectError{Method: method, Path: reqURL.Path, Status: resp.StatusCode}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if u, err := reqURL.Parse(loc); err == nil {
+			e.Location = termtext.Line(redactURL(u))
+		} else {
+			e.Location = termtext.Line(Redact(loc))
+		}
+	}
+	return e
 }
 
 // TransportError is a request that got no HTTP answer (refused, reset,
@@ -85,10 +120,12 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 			}
 		}
 		if e.Message != "" {
+			e.Message = termtext.Line(e.Message)
 			return e
 		}
 	}
-	e.Message = clip(strings.TrimSpace(string(body)), 500)
+	// The server's text may carry terminal escapes; it is shown as one line.
+	e.Message = clip(termtext.Line(strings.TrimSpace(string(body))), 500)
 	return e
 }
 

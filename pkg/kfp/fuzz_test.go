@@ -3,6 +3,7 @@ package kfp_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,6 +52,42 @@ func FuzzErrorAnswer(f *testing.F) {
 		_, err = c.GetRun(context.Background(), "x")
 		if api := apiStatus(t, err); api.Status != status {
 			t.Fatalf("status %d, want %d", api.Status, status)
+		}
+		// The server's text reaches a terminal: one line, no controls.
+		for _, r := range err.Error() {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+				t.Fatalf("error %q holds %U", err, r)
+			}
+		}
+	})
+}
+
+// FuzzRedactHidesThePassword: whatever surrounds it, a password in an
+// endpoint appears neither in Redact's answer nor in the errors of
+// NormalizeEndpoint and New.
+func FuzzRedactHidesThePassword(f *testing.F) {
+	for _, s := range [][3]string{
+		{"http", "alice", "s3cret"}, {"https", "", "tok3n"}, {"ftp", "u", "pa55"},
+		{"http", "a b", "p%zzw"}, {"http", "u", "p/w"},
+	} {
+		f.Add(s[0], s[1], s[2], "host:8888/x?y=1")
+	}
+	f.Fuzz(func(t *testing.T, scheme, user, pass, rest string) {
+		// A password must be long enough to be told from other text, and
+		// must be all of the userinfo's password: no '@' or '/' inside, and
+		// not repeated in what follows, even as messages quote it.
+		if len(pass) < 4 || strings.ContainsAny(pass, "@/?#\\") || strings.ContainsAny(user, "@/?#:\\") || strings.Contains(strconv.Quote(scheme+user+rest), pass) {
+			return
+		}
+		raw := scheme + "://" + user + ":" + pass + "@" + rest
+		if got := kfp.Redact(raw); strings.Contains(got, pass) {
+			t.Fatalf("Redact(%q) = %q", raw, got)
+		}
+		if _, err := kfp.NormalizeEndpoint(raw); err != nil && strings.Contains(err.Error(), pass) {
+			t.Fatalf("NormalizeEndpoint(%q): %v", raw, err)
+		}
+		if _, err := kfp.New(kfp.Config{Endpoint: raw}); err != nil && strings.Contains(err.Error(), pass) {
+			t.Fatalf("New(%q): %v", raw, err)
 		}
 	})
 }

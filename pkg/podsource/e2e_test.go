@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 }
 
 const (
+	// testBin is searched for commands before the host's PATH.
+	testBin      = "/home/jovyan/.test-bin"
 	notebookName = "nb"
 	podName      = "nb-0"
 	image        = "kubeflownotebookswg/jupyter-scipy:v1.10.0"
@@ -55,7 +57,8 @@ func newCluster(t testing.TB) *cluster {
 	ctx := context.Background()
 	c := &cluster{ns: testenv.Namespace(t, env, map[string]string{"app.kubernetes.io/part-of": "kubeflow-profile"})}
 	var err error
-	if c.agent, err = fakekubelet.Start(fakekubelet.Options{Root: t.TempDir()}); err != nil {
+	// Tools a test puts in the pod's testBin replace the host's.
+	if c.agent, err = fakekubelet.Start(fakekubelet.Options{Root: t.TempDir(), PATH: []string{testBin}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.agent.Close)
@@ -322,6 +325,25 @@ func TestReadFileErrorsNameWhatIsWrong(t *testing.T) {
 		data, err := c.src.ReadFile(ctx, p, "/home/jovyan/big.ipynb", 2048)
 		if err != nil || len(data) != 2048 {
 			t.Errorf("read %d bytes, %v", len(data), err)
+		}
+	})
+	t.Run("a file named like an option is read", func(t *testing.T) {
+		c.write(t, podName, "/home/jovyan/-n", []byte(sampleNotebook))
+		data, err := c.src.ReadFile(ctx, p, "-n", 1<<20)
+		if err != nil || string(data) != sampleNotebook {
+			t.Errorf("ReadFile(-n) = %q, %v", data, err)
+		}
+	})
+	t.Run("a head that ignores -c is cut off at the limit", func(t *testing.T) {
+		head := c.write(t, podName, testBin+"/head", []byte("#!/bin/sh\nexec cat /dev/zero\n"))
+		defer os.Remove(head)
+		if err := os.Chmod(head, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.src.ReadFile(ctx, p, "/home/jovyan/big.ipynb", 1<<20)
+		var tl *podsource.TooLargeError
+		if !errors.As(err, &tl) || !strings.Contains(err.Error(), "does its head ignore -c?") {
+			t.Errorf("err = %v, want a *TooLargeError that suspects head", err)
 		}
 	})
 	t.Run("a file that is not a notebook reads, and the parser names it", func(t *testing.T) {

@@ -43,6 +43,8 @@ type Source struct {
 	cfg     *rest.Config
 	client  kubernetes.Interface
 	dynamic dynamic.Interface
+	// stream runs exec'd commands; nil means through the API server.
+	stream streamFunc
 }
 
 // New builds a Source from a REST config (kubectl's ConfigFlags give one).
