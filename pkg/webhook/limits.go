@@ -27,7 +27,7 @@ type Limits struct {
 	// read.
 	MaxBodyBytes int64
 	// BodyBudgetBytes bounds the memory held for bodies beyond their first
-	// 16 KiB by all requests at once [48 MiB]: each byte of buffer is
+	// 16 KiB by all requests at once [32 MiB]: each byte of buffer is
 	// charged bodyCost times (the buffer, controller-runtime's copy, the
 	// object's raw copy and the decoded pod). Buffers grow as bytes arrive,
 	// so a slow client holds only what it has sent. A request that cannot
@@ -60,7 +60,7 @@ func (l *Limits) setDefaults() {
 		l.MaxBodyBytes = 3 << 20
 	}
 	if l.BodyBudgetBytes == 0 {
-		l.BodyBudgetBytes = 48 << 20
+		l.BodyBudgetBytes = 32 << 20
 	}
 	if l.MaxConcurrent == 0 {
 		l.MaxConcurrent = 64
