@@ -8,11 +8,12 @@ ENV GONOSUMDB=github.com/kubeflow/pipelines
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
-RUN CGO_ENABLED=1 go build -tags netgo,osusergo \
-      -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -linkmode external -extldflags -static" \
+# The release tag is the VERSION file (as for `make image` and manifests/base).
+# kustomize_disable_go_plugin_support: see TAGS in the Makefile.
+RUN VERSION="$(cat VERSION)" && CGO_ENABLED=1 go build -trimpath -tags netgo,osusergo,kustomize_disable_go_plugin_support \
+      -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -s -w -linkmode external -extldflags -static" \
       -o /out/kale/bin/kubectl-kale ./cmd/kubectl-kale \
- && CGO_ENABLED=0 go build -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -s -w" \
+ && CGO_ENABLED=0 go build -trimpath -tags kustomize_disable_go_plugin_support -ldflags "-X github.com/kubeflow-kale/kale/pkg/version.version=${VERSION} -s -w" \
       -o /out/kale/bin/kale-webhook ./cmd/webhook \
  && ln -s kubectl-kale /out/kale/bin/kale \
  && mkdir -p /out/etc /out/tmp && chmod 1777 /out/tmp \

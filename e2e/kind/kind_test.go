@@ -27,10 +27,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-const (
-	certManagerURL = "https://github.com/cert-manager/cert-manager/releases/download/v1.16.2/cert-manager.yaml"
-	manifestImage  = "ghcr.io/kubeflow-kale/kale:latest"
-)
+const certManagerURL = "https://github.com/cert-manager/cert-manager/releases/download/v1.16.2/cert-manager.yaml"
 
 func TestWebhookOnKind(t *testing.T) {
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
@@ -92,6 +89,12 @@ func TestWebhookOnKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The manifests pin the released tag (VERSION); run the image just built.
+	release, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifestImage := "ghcr.io/kubeflow-kale/kale:" + strings.TrimSpace(string(release))
 	manifests := strings.ReplaceAll(string(rendered), manifestImage, image)
 	manifests = strings.ReplaceAll(manifests, "imagePullPolicy: IfNotPresent", "imagePullPolicy: Never")
 	kubectl(manifests, "apply", "-f", "-")

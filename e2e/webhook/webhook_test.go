@@ -29,6 +29,9 @@ var (
 // package's tests end (TestMain stops the API server).
 func shared(t *testing.T) *instance {
 	t.Helper()
+	// Skip before the Once: a skip inside it would leave mainInst nil for
+	// every later test.
+	testenv.Require(t, env)
 	mainOnce.Do(func() {
 		mainInst = startWebhookNoCleanup(t, "main", sharedDir)
 	})

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/kubeflow-kale/kale/manifests"
 	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/version"
 )
@@ -123,11 +124,21 @@ const (
 	defaultKFPEndpoint = contract.KFPInClusterEndpoint
 )
 
-// DefaultConfig returns the configuration used when no file says otherwise.
+// DefaultConfig returns the configuration used when no file says
+// otherwise: the one manifests/base installs (its ConfigMap's config.yaml,
+// embedded), so that `kubectl kale inject` previews what the installed
+// webhook does, with the released image. The embedded file is part of the
+// build and checked by the tests; it failing to load is a bug, hence the
+// panic.
 func DefaultConfig() *Config {
-	c := &Config{}
-	c.setDefaults()
-	return c
+	data, err := manifests.WebhookConfig()
+	if err == nil {
+		var c *Config
+		if c, err = LoadConfig(strings.NewReader(data)); err == nil {
+			return c
+		}
+	}
+	panic(fmt.Sprintf("inject: the embedded default configuration: %v", err))
 }
 
 func (c *Config) setDefaults() {

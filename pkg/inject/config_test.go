@@ -1,8 +1,12 @@
 package inject
 
 import (
+	"os"
+	"reflect"
 	"strings"
 	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -63,4 +67,30 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatal("LoadConfig returned a config that does not validate")
 		}
 	})
+}
+
+// TestDefaultConfigIsTheInstalledOne: with no --config, kale-webhook and
+// `kubectl kale inject` use the configuration manifests/base installs,
+// image tag included.
+func TestDefaultConfigIsTheInstalledOne(t *testing.T) {
+	b, err := os.ReadFile("../../manifests/base/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		Data map[string]string `json:"data"`
+	}
+	if err := sigsyaml.Unmarshal(b, &cm); err != nil {
+		t.Fatal(err)
+	}
+	installed, err := LoadConfig(strings.NewReader(cm.Data["config.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DefaultConfig(); !reflect.DeepEqual(got, installed) {
+		t.Errorf("DefaultConfig differs from manifests/base's ConfigMap:\n got: %+v\nwant: %+v", got, installed)
+	}
+	if strings.HasSuffix(installed.Image, ":latest") {
+		t.Errorf("the installed image %s is not pinned", installed.Image)
+	}
 }

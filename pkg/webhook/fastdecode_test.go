@@ -65,9 +65,15 @@ func TestFastDecodeMatchesGeneral(t *testing.T) {
 			took++
 		}
 	}
-	// Most mutations break the JSON; still, many bodies must go the fast way.
-	if took < 100 {
-		t.Errorf("the fast decoder took only %d bodies", took)
+	// Most mutations break the JSON; still, many bodies must go the fast
+	// way: about 1 in 30 of the 3000 mutations (300 with -short) plus the
+	// API server shaped test bodies.
+	want := 100
+	if testing.Short() {
+		want = 30
+	}
+	if took < want {
+		t.Errorf("the fast decoder took only %d bodies, want %d", took, want)
 	}
 }
 

@@ -19,6 +19,7 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	refusals *prometheus.CounterVec
 }
 
 // NewMetrics registers the collectors (and the Go and process collectors)
@@ -35,8 +36,12 @@ func NewMetrics() *Metrics {
 			Help:    "Time to decide and build the response for one admission request.",
 			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1},
 		}, []string{"outcome"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kale_webhook_refused_total",
+			Help: "Requests refused before decoding by reason (busy, memory, too-large, read); the API server admits those pods without kale.",
+		}, []string{"reason"}),
 	}
-	m.Registry.MustRegister(m.requests, m.duration,
+	m.Registry.MustRegister(m.requests, m.duration, m.refusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -47,4 +52,11 @@ func (m *Metrics) observe(outcome, reason string, d time.Duration) {
 	}
 	m.requests.WithLabelValues(outcome, reason).Inc()
 	m.duration.WithLabelValues(outcome).Observe(d.Seconds())
+}
+
+func (m *Metrics) refused(reason string) {
+	if m == nil {
+		return
+	}
+	m.refusals.WithLabelValues(reason).Inc()
 }

@@ -9,13 +9,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/kubeflow-kale/kale/pkg/inject"
 )
@@ -38,6 +39,8 @@ type Options struct {
 	Logger *slog.Logger
 	// CertRetry is how often to look for a missing certificate [2s].
 	CertRetry time.Duration
+	// Limits on the admission endpoint's clients (see Limits).
+	Limits Limits
 }
 
 // Server is the running kale-webhook: the HTTPS admission endpoint, the
@@ -45,13 +48,14 @@ type Options struct {
 type Server struct {
 	opts    Options
 	certs   *certLoader
-	hook    webhook.Server
+	tls     *tls.Config
+	handler http.Handler
 	Metrics *Metrics
 
-	mu            sync.Mutex
-	metricsAddr   string
-	healthAddr    string
-	listenersDone chan struct{}
+	mu          sync.Mutex
+	metricsAddr string
+	healthAddr  string
+	hookAddr    string
 }
 
 // New builds a Server; nothing listens until Start.
@@ -66,7 +70,11 @@ func New(opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Port == 0 {
-		opts.Port = webhook.DefaultPort
+		opts.Port = DefaultPort
+	}
+	opts.Limits.setDefaults()
+	if err := opts.Limits.validate(); err != nil {
+		return nil, err
 	}
 	if opts.CertName == "" {
 		opts.CertName = "tls.crt"
@@ -80,27 +88,28 @@ func New(opts Options) (*Server, error) {
 	if opts.CertRetry == 0 {
 		opts.CertRetry = 2 * time.Second
 	}
-	s := &Server{opts: opts, Metrics: NewMetrics(), listenersDone: make(chan struct{})}
+	s := &Server{opts: opts, Metrics: NewMetrics()}
 	s.certs = &certLoader{
 		certPath: filepath.Join(opts.CertDir, opts.CertName),
 		keyPath:  filepath.Join(opts.CertDir, opts.KeyName),
 		log:      opts.Logger,
 	}
-	s.hook = webhook.NewServer(webhook.Options{
-		Host: opts.Host,
-		Port: opts.Port,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			// HTTP/1.1 only, as kubebuilder scaffolds by default: HTTP/2
-			// rapid stream resets (CVE-2023-44487) cost a webhook more
-			// than HTTP/2 gains it.
-			c.NextProtos = []string{"http/1.1"}
-			c.GetCertificate = s.certs.GetCertificate
-		}},
-	})
-	s.hook.Register(Path, NewHandler(opts.Config, s.Metrics, opts.Logger).Webhook())
+	s.tls = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// HTTP/1.1 only, as kubebuilder scaffolds by default: HTTP/2 rapid
+		// stream resets (CVE-2023-44487) cost a webhook more than HTTP/2
+		// gains it.
+		NextProtos:     []string{"http/1.1"},
+		GetCertificate: s.certs.GetCertificate,
+	}
+	mux := http.NewServeMux()
+	mux.Handle(Path, newLimiter(opts.Limits, NewHandler(opts.Config, s.Metrics, opts.Logger).Webhook(), s.Metrics))
+	s.handler = mux
 	return s, nil
 }
+
+// DefaultPort is the admission endpoint's port.
+const DefaultPort = 9443
 
 // Ready reports nil once a certificate is loaded and the HTTPS server
 // answers handshakes.
@@ -108,8 +117,20 @@ func (s *Server) Ready() error {
 	if !s.certs.loaded() {
 		return fmt.Errorf("no serving certificate loaded yet from %s", s.certs.certPath)
 	}
-	return s.hook.StartedChecker()(nil)
+	addr := s.WebhookAddr()
+	if addr == "" {
+		return errors.New("the webhook server is not listening yet")
+	}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	conn, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		return fmt.Errorf("the webhook server is not reachable: %w", err)
+	}
+	return conn.Close()
 }
+
+// WebhookAddr is the admission endpoint's bound address once Start listens.
+func (s *Server) WebhookAddr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.hookAddr }
 
 // MetricsAddr and HealthAddr are the bound addresses once Start listens
 // (useful with port 0).
@@ -163,7 +184,30 @@ func (s *Server) Start(ctx context.Context) error {
 		servers, listeners = append(servers, srv), append(listeners, ln)
 	}
 
-	errc := make(chan error, len(servers)+1)
+	hookLn, err := net.Listen("tcp", net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port)))
+	if err != nil {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+		return fmt.Errorf("webhook server: %w", err)
+	}
+	s.mu.Lock()
+	s.hookAddr = hookLn.Addr().String()
+	s.mu.Unlock()
+	lim := s.opts.Limits
+	hook := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // TLS handshake noise from probes and scanners
+	}
+	servers = append(servers, hook)
+	listeners = append(listeners, tls.NewListener(netutil.LimitListener(hookLn, lim.MaxConnections), s.tls))
+
+	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() {
 			if err := srv.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -174,15 +218,13 @@ func (s *Server) Start(ctx context.Context) error {
 	go s.certs.run(ctx, s.opts.CertRetry)
 	log.InfoContext(ctx, "starting kale-webhook", "port", s.opts.Port, "path", Path,
 		"metrics", s.opts.MetricsBindAddress, "health", s.opts.HealthProbeBindAddress)
-	go func() { errc <- s.hook.Start(ctx) }()
 
-	var err error
 	select {
 	case <-ctx.Done():
-		err = <-errc // the webhook server drains in-flight requests, then returns
 	case err = <-errc:
 		cancel()
 	}
+	// In-flight admission requests finish; the API server gives each 5 s.
 	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	for _, srv := range servers {
@@ -192,10 +234,13 @@ func (s *Server) Start(ctx context.Context) error {
 	return err
 }
 
+// listen serves h on addr (metrics, probes) with the same timeouts as the
+// admission endpoint's defaults.
 func listen(addr string, h http.Handler) (net.Listener, *http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, nil
+	return ln, &http.Server{Handler: h, ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}, nil
 }
