@@ -23,7 +23,7 @@ type Notebook struct {
 	// Format and FormatMinor are nbformat and nbformat_minor.
 	Format, FormatMinor int
 	// Cells are the code cells in notebook order. Markdown and raw cells
-	// are left out, but Cell.Index counts them, as Jupyter does.
+	// are left out, but Cell.Number counts them, as Jupyter does.
 	Cells []Cell
 	// Metadata is metadata.kubeflow_notebook.
 	Metadata Metadata
@@ -33,8 +33,10 @@ type Notebook struct {
 
 // Cell is one code cell.
 type Cell struct {
-	// Index is the 0-based position of the cell among all cells.
-	Index int
+	// Number is the cell's 1-based position among all cells of the
+	// notebook, markdown and raw cells included: the number Jupyter, ruff
+	// and nbQA show for it. Diagnostics and the pipeline model carry it.
+	Number int
 	// Source is the cell's code.
 	Source string
 	// RawTags are the cell's metadata.tags as written.
@@ -105,28 +107,29 @@ func Parse(name string, data []byte) (*Notebook, error) {
 		diags.Warnf(name, diag.NoCell, 0, "nbformat 4.%d is newer than 4.5, the newest kale knows; reading it as 4.5", raw.NBFormatMinor)
 	}
 	for i, c := range *raw.Cells {
+		num := i + 1 // cells are numbered from 1, as users count them
 		if c.CellType != "code" {
 			if c.CellType == "" {
-				diags.Warnf(name, i, 0, "cell has no cell_type; ignored")
+				diags.Warnf(name, num, 0, "cell has no cell_type; ignored")
 			}
 			continue
 		}
 		src, err := parseSource(c.Source)
 		if err != nil {
-			diags.Errorf(name, i, 0, "%v", err)
+			diags.Errorf(name, num, 0, "%v", err)
 			continue
 		}
-		cell := Cell{Index: i, Source: src}
+		cell := Cell{Number: num, Source: src}
 		tags, err := parseCellTags(c.Metadata)
 		if err != nil {
-			diags.Errorf(name, i, 0, "%v", err)
+			diags.Errorf(name, num, 0, "%v", err)
 			continue
 		}
 		cell.RawTags = tags
 		parsed, tagDiags := ParseTags(tags)
 		cell.Tags = parsed
 		for _, d := range tagDiags {
-			d.Notebook, d.Cell = name, i
+			d.Notebook, d.Cell = name, num
 			if d.Severity == diag.Warning && strings.HasPrefix(d.Tag, "block:") {
 				legacy = append(legacy, d)
 				continue

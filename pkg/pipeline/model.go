@@ -49,7 +49,8 @@ const (
 // notebook cell and line instead of a line of a generated file.
 type CodeBlock struct {
 	Kind CodeKind
-	// Cell is the 0-based notebook cell index, or diag.NoCell.
+	// Cell is the 1-based number of the notebook cell (markdown cells
+	// counted, as Jupyter shows it), or diag.NoCell for generated code.
 	Cell   int
 	Source string
 }
@@ -88,8 +89,8 @@ type SecurityContext struct {
 // Step is one pipeline step (one KFP task).
 type Step struct {
 	Name string
-	// Cell is the index of the step's first cell; errors about the step
-	// point there.
+	// Cell is the 1-based number of the step's first cell (as Jupyter
+	// shows it); errors about the step point there.
 	Cell int
 	// After lists the steps named by prev: tags, sorted.
 	After []string
