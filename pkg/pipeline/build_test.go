@@ -212,6 +212,7 @@ func TestSyntaxErrorNamesCellAndLine(t *testing.T) {
 }
 
 func TestDependencies(t *testing.T) {
+	t.Setenv(EnvDefaultBaseImage, "") // numpy in the default image is warned about
 	tests := []struct {
 		name  string
 		cells []cell
@@ -239,6 +240,7 @@ func TestDependencies(t *testing.T) {
 			want:  map[string]string{"a": "|data|", "b": "data||"}},
 		{name: "imports are never marshalled",
 			cells: []cell{c("import numpy as np", "imports"), c("x = np.ones(2)", "step:a"), c("y = np.sum(x)", "step:b", "prev:a")},
+			warn:  "step b imports numpy, which is not in the Python standard library",
 			want:  map[string]string{"a": "|x|", "b": "x||"}},
 		{name: "nearest layer first, alphabetical inside a layer",
 			cells: []cell{c("v = 1", "step:z"), c("v = 2", "step:y"), c("print(v)", "step:m", "prev:z", "prev:y")},

@@ -27,6 +27,8 @@ type analysis struct {
 	freeVars map[string][]string
 	// calls are the names the code calls (f(...), not obj.f(...)).
 	calls []string
+	// imports are the top-level modules the code imports, sorted.
+	imports []string
 	// lastExpr is the name of a trailing bare-name expression, if any.
 	lastExpr string
 	// starImports is set when the code has `from m import *`.

@@ -105,6 +105,10 @@ type Step struct {
 	Parameters []string
 	// Code is imports blocks, functions blocks, then the step's own cells.
 	Code []CodeBlock
+	// Imports are the top-level modules the step's code imports (imports
+	// and functions cells included; relative imports, __future__ and
+	// imports guarded by `except ImportError` left out), sorted.
+	Imports []string
 
 	// Image is the step's own image: from an image: tag or steps_defaults.
 	// Empty means the pipeline's base image.

@@ -30,12 +30,13 @@ func bp(b bool) *bool { return &b }
 // says: the same steps, ins, outs, params and preds as Kale 2.1 where Kale
 // was right, and the documented differences where it was not.
 func TestOracle(t *testing.T) {
+	t.Setenv(EnvDefaultBaseImage, "") // magic_in_imports warns about the default image
 	tests := []struct {
 		name  string
 		steps []wantStep
 		// errTag and errSubs describe the expected error: it names the
 		// cell that carries errTag, by the number Jupyter shows for it.
-		errTag string
+		errTag  string
 		errSubs []string
 		// warns are substrings, each of which some warning must contain.
 		warns  []string
@@ -58,7 +59,8 @@ func TestOracle(t *testing.T) {
 					t.Errorf("c depends on %v, want [a b]: every prev: edge counts", d)
 				}
 			}},
-		{name: "magic_in_imports", steps: []wantStep{{name: "a"}}},
+		{name: "magic_in_imports", steps: []wantStep{{name: "a"}},
+			warns: []string{"step a imports numpy, pandas, which are not in the Python standard library, and runs in the default image python:3.12"}},
 		{name: "negative_param", steps: []wantStep{{name: "a", params: []string{"lr"}}},
 			params: []Parameter{{Name: "lr", Type: Float, Default: -0.1}}},
 		{name: "annotation_colon", steps: []wantStep{{name: "a",
