@@ -262,3 +262,34 @@ func FuzzParseNotebook(f *testing.F) {
 		}
 	})
 }
+
+// TestBadStepNameIsReportedOnce: the prev: tags that name a step whose
+// step: tag was rejected are not reported as more bad names; the one error
+// lists their cells. Other bad prev: names are still reported.
+func TestBadStepNameIsReportedOnce(t *testing.T) {
+	data := nbJSON(t, okMeta,
+		markdown("# Load"),
+		code("x = 1", "step:Load-Data", "label:a:b"),
+		code("y = x", "step:train", "prev:load-data"),
+		code("z = y", "step:eval", "prev:train", "prev:Load-Data"),
+		code("w = 1", "step:other", "prev:Other-Thing"),
+	)
+	_, err := Parse("t.ipynb", data)
+	l, ok := diag.AsList(err)
+	if !ok {
+		t.Fatalf("got %v, want diagnostics", err)
+	}
+	want := []string{
+		`t.ipynb: cell 2: unrecognized tag "step:Load-Data": step names are lowercase letters, digits and _ and do not start with a digit ([_a-z][_a-z0-9]*): did you mean load_data? (the prev: tags of cells 3, 4 name this step too: rename them with it)`,
+		`t.ipynb: cell 5: unrecognized tag "prev:Other-Thing"`,
+	}
+	errs := l.Errors()
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), errs)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(errs[i].Error(), w) {
+			t.Errorf("error %d = %q, want prefix %q", i, errs[i].Error(), w)
+		}
+	}
+}

@@ -380,7 +380,8 @@ func TestPrevErrors(t *testing.T) {
 	}{
 		{[]cell{c("", "step:a", "prev:b"), c("", "step:b")}, "t.ipynb: cell 1: prev:b names no earlier step (step b does not exist yet; it was defined as previous step of a): step b starts later, at cell 2"},
 		{[]cell{c("", "step:load_data"), c("", "step:b", "prev:load")}, "t.ipynb: cell 2: prev:load names no earlier step (step load does not exist; it was defined as previous step of b); steps so far: load_data"},
-		{[]cell{c("", "step:a", "prev:a")}, "t.ipynb: cell 1: prev:a names no earlier step"},
+		{[]cell{c("", "step:a", "prev:a")}, "t.ipynb: cell 1: prev:a names step a itself: a step cannot follow itself"},
+		{[]cell{c("", "step:b"), c("", "step:a", "prev:b", "prev:a")}, "t.ipynb: cell 2: prev:a names step a itself: a step cannot follow itself"},
 	}
 	for _, tt := range tests {
 		_, err := FromNotebook("t.ipynb", nb(t, md, tt.cells...), Options{})

@@ -115,15 +115,17 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 			} else {
 				s = &draftStep{name: t.Step, cell: c.Number, config: t.Config, cells: []sourceCell{sc}}
 				for _, p := range t.Prev {
+					if p == t.Step {
+						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Number, Tag: "prev:" + p,
+							Message: fmt.Sprintf("prev:%s names step %s itself: a step cannot follow itself; prev: names a step from an earlier cell that must run first", p, p)})
+						continue
+					}
 					if _, ok := byName[p]; !ok {
 						msg := fmt.Sprintf("prev:%s names no earlier step (step %s does not exist; it was defined as previous step of %s); %s", p, p, t.Step, stepsSoFar(m.steps, p))
 						if later, ok := firstCell[p]; ok && later > c.Number {
 							msg = fmt.Sprintf("prev:%s names no earlier step (step %s does not exist yet; it was defined as previous step of %s): step %s starts later, at cell %d; prev: must name a step from an earlier cell", p, p, t.Step, p, later)
 						}
 						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Number, Tag: "prev:" + p, Message: msg})
-						continue
-					}
-					if p == t.Step {
 						continue
 					}
 					if !contains(s.prev, p) {
