@@ -104,7 +104,7 @@ func Parse(name string, data []byte) (*Notebook, error) {
 	}
 	nb := &Notebook{Name: name, Format: *raw.NBFormat, FormatMinor: raw.NBFormatMinor}
 	var diags, legacy diag.List
-	var tagErrs diag.List // reported after the prev: tags that name a bad step name are folded in
+	var tagErrs diag.List        // reported after the prev: tags that name a bad step name are folded in
 	badSteps := map[string]int{} // a rejected step name -> its error in tagErrs
 	if raw.NBFormatMinor > 5 {
 		diags.Warnf(name, diag.NoCell, 0, "nbformat 4.%d is newer than 4.5, the newest kale knows; reading it as 4.5", raw.NBFormatMinor)
