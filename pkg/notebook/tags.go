@@ -137,9 +137,9 @@ type Tags struct {
 	BadStep string
 }
 
-// The tag language of Kale (SPEC §1.2). Annotation and label keys use the
-// character class Kale meant ([a-zA-Z0-9_.-]); Kale's regex accidentally
-// also lets `:;<=>?@[\]^` into keys, which Kubernetes rejects anyway.
+// The tag language of Kale (docs/kale-compatibility.md#tag-language).
+// Annotation and label keys use the character class Kale meant
+// ([a-zA-Z0-9_.-]); Kale's regex accidentally also lets `:;<=>?@[\]^` into keys, which Kubernetes rejects anyway.
 const (
 	nameRE      = `[_a-z][_a-z0-9]*`
 	keySegRE    = `[a-zA-Z0-9]+(?:[a-zA-Z0-9_.-]*[a-zA-Z0-9])?`
@@ -185,9 +185,10 @@ func SuggestStepName(name string) string {
 	return s
 }
 
-// ParseTags parses one cell's tags (SPEC §1.3). Special tags (skip,
-// imports, functions, pipeline-parameters, pipeline-metrics) win over
-// everything else on the cell. The returned diagnostics have no notebook or
+// ParseTags parses one cell's tags
+// (docs/kale-compatibility.md#tag-language). Special tags (skip, imports,
+// functions, pipeline-parameters, pipeline-metrics) win over everything
+// else on the cell. The returned diagnostics have no notebook or
 // cell; the caller fills them in. Every bad tag is reported.
 func ParseTags(tags []string) (Tags, diag.List) {
 	var t Tags

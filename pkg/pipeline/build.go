@@ -26,7 +26,8 @@ type Options struct {
 	// added after the notebook's.
 	Volumes []Volume
 	// Extra labels for every step (PodDefault selector labels copied from
-	// the notebook pod), SPEC §3.10. A step's own label wins.
+	// the notebook pod), as Kale does
+	// (docs/kale-compatibility.md#pod-settings). A step's own label wins.
 	Labels map[string]string
 	// DefaultImage is the image of steps that neither their own tags nor
 	// the notebook (base_image, BaseImage) give one: what the compiler will

@@ -15,7 +15,9 @@ type sourceCell struct {
 	Source string
 }
 
-// merged is the result of Kale's cell merging (SPEC §1.4).
+// merged is the result of Kale's cell merging: untagged cells join the
+// last role seen, skip cells are transparent, a step's first cell sets its
+// prev: and configuration tags (docs/kale-compatibility.md#merging-cells-into-steps).
 type merged struct {
 	imports, functions []sourceCell
 	parameters         []sourceCell

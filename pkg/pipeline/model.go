@@ -3,7 +3,7 @@
 // edges, the typed pipeline parameters each step reads and the metrics the
 // pipeline reports. It implements Kale's build algorithm (cell merging,
 // parameters, metrics, dependency analysis) with the deliberate differences
-// listed in the README. The model is what every back end consumes: the KFP
+// listed in docs/kale-compatibility.md. The model is what every back end consumes: the KFP
 // IR compiler, graph printers and the local runner.
 package pipeline
 
@@ -76,8 +76,10 @@ type Volume struct {
 	ReadOnly    bool
 }
 
-// SecurityContext is the pod security context Kale sets on every step
-// (SPEC §3.9). Nil fields keep the compiler's defaults.
+// SecurityContext is the pod security context Kale sets on every step (by
+// default user 65534, group 0, non-root; see
+// docs/kale-compatibility.md#pod-settings). Nil fields keep the compiler's
+// defaults.
 type SecurityContext struct {
 	// Enabled false asks for no security context at all.
 	Enabled      bool

@@ -12,7 +12,8 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/diag"
 )
 
-// parseParameters reads the pipeline-parameters cells (SPEC §3.5): every
+// parseParameters reads the pipeline-parameters cells, as
+// docs/kale-compatibility.md#parameters describes: every
 // statement must assign one literal int, float, str or bool to one name.
 // Unlike Kale, negative numbers are accepted. A re-assigned name keeps its
 // first position and takes the last value.
