@@ -7,8 +7,8 @@ package pyana
 // starts at the quote, and needs nothing: even in a raw string a backslash
 // keeps the next character from closing the literal.
 
-// StringEnd scans the Python string literal whose opening quote ('"' or
-// '\”, triple when three in a row) is src[i]. It returns the index just
+// StringEnd scans the Python string literal whose opening quote (double or
+// single, triple when three in a row) is src[i]. It returns the index just
 // past the closing quote and true; for a literal src does not close, it
 // returns where the literal stops and false: the newline that ends an
 // unterminated single-quoted literal (a backslash before the newline
