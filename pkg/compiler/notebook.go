@@ -11,6 +11,11 @@ import "github.com/kubeflow-kale/kale/pkg/pipeline"
 // its warnings; Result.Warnings already includes them on success. Errors
 // are diag.Lists.
 func CompileNotebook(name string, data []byte, popts pipeline.Options, copts Options) (*pipeline.Pipeline, *Result, error) {
+	if popts.DefaultImage == "" {
+		// The model warns about steps left in the built-in image; it must
+		// know the image this compilation gives them.
+		popts.DefaultImage = copts.DefaultImage
+	}
 	p, err := pipeline.FromNotebook(name, data, popts)
 	if err != nil {
 		return nil, nil, err

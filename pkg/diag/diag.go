@@ -37,8 +37,9 @@ type Diagnostic struct {
 	Severity Severity
 	// Notebook is the path or name the user gave for the notebook.
 	Notebook string
-	// Cell is the 0-based index of the cell among all cells of the
-	// notebook (markdown included, as Jupyter numbers them), or NoCell.
+	// Cell is the 1-based number of the cell among all cells of the
+	// notebook, markdown and raw cells included, as Jupyter, ruff and nbQA
+	// count them; NoCell (or 0) for the notebook as a whole.
 	Cell int
 	// Line is the 1-based line inside the cell, or 0 when unknown.
 	Line int
@@ -56,7 +57,7 @@ func (d Diagnostic) Error() string {
 		b.WriteString(d.Notebook)
 		b.WriteString(": ")
 	}
-	if d.Cell >= 0 {
+	if d.Cell > 0 {
 		fmt.Fprintf(&b, "cell %d: ", d.Cell)
 		if d.Line > 0 {
 			fmt.Fprintf(&b, "line %d: ", d.Line)

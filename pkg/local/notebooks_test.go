@@ -231,8 +231,8 @@ func TestFailingStep(t *testing.T) {
 	}
 	s, _ := res.Step("broken")
 	log, _ := os.ReadFile(s.Log)
-	for _, w := range []string{`File "failing.ipynb", cell 2, line 3, in <module>`, "z = x / y",
-		"kale: step broken failed at failing.ipynb, cell 2, line 3: ZeroDivisionError: division by zero"} {
+	for _, w := range []string{`File "failing.ipynb", cell 3, line 3, in <module>`, "z = x / y",
+		"kale: step broken failed at failing.ipynb, cell 3, line 3: ZeroDivisionError: division by zero"} {
 		if !strings.Contains(string(log), w) {
 			t.Errorf("log of broken lacks %q:\n%s", w, log)
 		}

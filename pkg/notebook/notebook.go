@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubeflow-kale/kale/pkg/diag"
@@ -23,7 +24,7 @@ type Notebook struct {
 	// Format and FormatMinor are nbformat and nbformat_minor.
 	Format, FormatMinor int
 	// Cells are the code cells in notebook order. Markdown and raw cells
-	// are left out, but Cell.Index counts them, as Jupyter does.
+	// are left out, but Cell.Number counts them, as Jupyter does.
 	Cells []Cell
 	// Metadata is metadata.kubeflow_notebook.
 	Metadata Metadata
@@ -33,8 +34,10 @@ type Notebook struct {
 
 // Cell is one code cell.
 type Cell struct {
-	// Index is the 0-based position of the cell among all cells.
-	Index int
+	// Number is the cell's 1-based position among all cells of the
+	// notebook, markdown and raw cells included: the number Jupyter, ruff
+	// and nbQA show for it. Diagnostics and the pipeline model carry it.
+	Number int
 	// Source is the cell's code.
 	Source string
 	// RawTags are the cell's metadata.tags as written.
@@ -101,40 +104,53 @@ func Parse(name string, data []byte) (*Notebook, error) {
 	}
 	nb := &Notebook{Name: name, Format: *raw.NBFormat, FormatMinor: raw.NBFormatMinor}
 	var diags, legacy diag.List
+	var tagErrs diag.List        // reported after the prev: tags that name a bad step name are folded in
+	badSteps := map[string]int{} // a rejected step name -> its error in tagErrs
 	if raw.NBFormatMinor > 5 {
 		diags.Warnf(name, diag.NoCell, 0, "nbformat 4.%d is newer than 4.5, the newest kale knows; reading it as 4.5", raw.NBFormatMinor)
 	}
 	for i, c := range *raw.Cells {
+		num := i + 1 // cells are numbered from 1, as users count them
 		if c.CellType != "code" {
 			if c.CellType == "" {
-				diags.Warnf(name, i, 0, "cell has no cell_type; ignored")
+				diags.Warnf(name, num, 0, "cell has no cell_type; ignored")
 			}
 			continue
 		}
 		src, err := parseSource(c.Source)
 		if err != nil {
-			diags.Errorf(name, i, 0, "%v", err)
+			diags.Errorf(name, num, 0, "%v", err)
 			continue
 		}
-		cell := Cell{Index: i, Source: src}
+		cell := Cell{Number: num, Source: src}
 		tags, err := parseCellTags(c.Metadata)
 		if err != nil {
-			diags.Errorf(name, i, 0, "%v", err)
+			diags.Errorf(name, num, 0, "%v", err)
 			continue
 		}
 		cell.RawTags = tags
 		parsed, tagDiags := ParseTags(tags)
 		cell.Tags = parsed
 		for _, d := range tagDiags {
-			d.Notebook, d.Cell = name, i
-			if d.Severity == diag.Warning && strings.HasPrefix(d.Tag, "block:") {
+			d.Notebook, d.Cell = name, num
+			switch {
+			case d.Severity == diag.Warning && strings.HasPrefix(d.Tag, "block:"):
 				legacy = append(legacy, d)
-				continue
+			case d.Severity == diag.Error:
+				if parsed.BadStep != "" && (d.Tag == "step:"+parsed.BadStep || d.Tag == "block:"+parsed.BadStep) {
+					badSteps[parsed.BadStep] = len(tagErrs)
+				}
+				tagErrs.Add(d)
+			default:
+				diags.Add(d)
 			}
-			diags.Add(d)
 		}
 		nb.Cells = append(nb.Cells, cell)
 	}
+	for _, d := range foldBadStepRefs(tagErrs, badSteps) {
+		diags.Add(d)
+	}
+	diags.Sort()
 	if len(legacy) > 0 {
 		// One warning for all block: tags, at the first one.
 		d := legacy[0]
@@ -159,6 +175,45 @@ func Parse(name string, data []byte) (*Notebook, error) {
 	}
 	nb.Diagnostics = diags
 	return nb, nil
+}
+
+// foldBadStepRefs drops the errors of prev: tags that name a step whose
+// step: tag was rejected for its name (by that name or by the name it
+// suggests: Load-Data, load-data), so one bad name gives one error; that
+// error lists the cells whose prev: tags name it, to fix with it.
+func foldBadStepRefs(errs diag.List, badSteps map[string]int) diag.List {
+	if len(badSteps) == 0 {
+		return errs
+	}
+	bySuggestion := map[string]int{}
+	for bad, i := range badSteps {
+		if s := SuggestStepName(bad); s != "" {
+			bySuggestion[s] = i
+		}
+	}
+	refs := map[int][]string{}
+	out := make(diag.List, 0, len(errs))
+	for _, d := range errs {
+		if ref, ok := strings.CutPrefix(d.Tag, "prev:"); ok && strings.HasPrefix(d.Message, "unrecognized tag") {
+			i, named := badSteps[ref]
+			if !named {
+				i, named = bySuggestion[SuggestStepName(ref)]
+			}
+			if named {
+				refs[i] = append(refs[i], fmt.Sprint(d.Cell))
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	for i, cells := range refs {
+		for j := range out {
+			if out[j] == errs[i] {
+				out[j].Message += fmt.Sprintf(" (the prev: tags of cells %s name this step too: rename them with it)", strings.Join(slices.Compact(cells), ", "))
+			}
+		}
+	}
+	return out
 }
 
 // parseSource accepts nbformat's multiline string: a string or a list of

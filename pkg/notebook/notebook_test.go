@@ -55,11 +55,11 @@ func TestParseCells(t *testing.T) {
 	if len(nb.Cells) != 2 {
 		t.Fatalf("got %d code cells, want 2", len(nb.Cells))
 	}
-	if c := nb.Cells[0]; c.Index != 1 || c.Source != "import os\nimport sys" || c.Tags.Role != RoleImports {
-		t.Errorf("cell 0 = %+v: want index 1, list source joined, imports", c)
+	if c := nb.Cells[0]; c.Number != 2 || c.Source != "import os\nimport sys" || c.Tags.Role != RoleImports {
+		t.Errorf("cell 0 = %+v: want number 2 (the markdown cell before it counts), list source joined, imports", c)
 	}
-	if c := nb.Cells[1]; c.Index != 3 || c.Tags.Step != "a" {
-		t.Errorf("cell 1 = %+v: want index 3 (markdown and raw cells count), step a", c)
+	if c := nb.Cells[1]; c.Number != 4 || c.Tags.Step != "a" {
+		t.Errorf("cell 1 = %+v: want number 4 (markdown and raw cells count), step a", c)
 	}
 	if nb.Metadata.PipelineName != "p" || nb.Metadata.ExperimentName != "e" {
 		t.Errorf("metadata = %+v", nb.Metadata)
@@ -88,11 +88,11 @@ func TestParseErrors(t *testing.T) {
 		{"no cells", `{"nbformat": 4, "nbformat_minor": 4, "metadata": {}}`, `without a "cells" list`},
 		{"wrong type", `{"nbformat": "4", "cells": []}`, "nbformat is a JSON string"},
 		{"source not text", `{"nbformat": 4, "cells": [{"cell_type": "code", "source": 5, "metadata": {}}]}`,
-			"t.ipynb: cell 0: cell source must be a string or a list of strings"},
+			"t.ipynb: cell 1: cell source must be a string or a list of strings"},
 		{"tag not a string", `{"nbformat": 4, "cells": [{"cell_type": "markdown", "source": ""}, {"cell_type": "code", "source": "", "metadata": {"tags": ["step:a", 3]}}]}`,
-			"t.ipynb: cell 1: tags must be strings: found tag 3 of type number"},
+			"t.ipynb: cell 2: tags must be strings: found tag 3 of type number"},
 		{"bad tag", `{"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "metadata": {"tags": ["step:Load"]}}]}`,
-			`t.ipynb: cell 0: unrecognized tag "step:Load"`},
+			`t.ipynb: cell 1: unrecognized tag "step:Load"`},
 		{"metadata wrong type", `{"nbformat": 4, "cells": [], "metadata": {"kubeflow_notebook": {"pipeline_name": 3}}}`,
 			"t.ipynb: metadata pipeline_name must be a string, found number"},
 		{"bad steps_defaults", `{"nbformat": 4, "cells": [], "metadata": {"kubeflow_notebook": {"steps_defaults": ["step:x"]}}}`,
@@ -122,8 +122,8 @@ func TestBlockTagsGiveOneWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := nb.Diagnostics.Warnings()
-	if len(w) != 1 || w[0].Cell != 0 || !strings.HasSuffix(w[0].Message, "; 2 more cells use block: tags (cells 2, 3)") {
-		t.Errorf("warnings %v, want one at cell 0 listing cells 2 and 3", w)
+	if len(w) != 1 || w[0].Cell != 1 || !strings.HasSuffix(w[0].Message, "; 2 more cells use block: tags (cells 3, 4)") {
+		t.Errorf("warnings %v, want one at cell 1 listing cells 3 and 4", w)
 	}
 	if nb.Cells[1].Tags.Step != "b" || nb.Cells[1].Tags.Prev[0] != "a" || nb.Cells[2].Tags.Role != RoleNone {
 		t.Errorf("cells %+v", nb.Cells)
@@ -138,8 +138,8 @@ func TestParseReportsEveryCellError(t *testing.T) {
 		t.Fatalf("got %d errors, want 3 (one per bad cell): %v", len(l.Errors()), err)
 	}
 	for i, d := range l.Errors() {
-		if d.Cell != i {
-			t.Errorf("error %d names cell %d, want %d", i, d.Cell, i)
+		if d.Cell != i+1 {
+			t.Errorf("error %d names cell %d, want %d", i, d.Cell, i+1)
 		}
 	}
 }
@@ -261,4 +261,35 @@ func FuzzParseNotebook(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBadStepNameIsReportedOnce: the prev: tags that name a step whose
+// step: tag was rejected are not reported as more bad names; the one error
+// lists their cells. Other bad prev: names are still reported.
+func TestBadStepNameIsReportedOnce(t *testing.T) {
+	data := nbJSON(t, okMeta,
+		markdown("# Load"),
+		code("x = 1", "step:Load-Data", "label:a:b"),
+		code("y = x", "step:train", "prev:load-data"),
+		code("z = y", "step:eval", "prev:train", "prev:Load-Data"),
+		code("w = 1", "step:other", "prev:Other-Thing"),
+	)
+	_, err := Parse("t.ipynb", data)
+	l, ok := diag.AsList(err)
+	if !ok {
+		t.Fatalf("got %v, want diagnostics", err)
+	}
+	want := []string{
+		`t.ipynb: cell 2: unrecognized tag "step:Load-Data": step names are lowercase letters, digits and _ and do not start with a digit ([_a-z][_a-z0-9]*): did you mean load_data? (the prev: tags of cells 3, 4 name this step too: rename them with it)`,
+		`t.ipynb: cell 5: unrecognized tag "prev:Other-Thing"`,
+	}
+	errs := l.Errors()
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), errs)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(errs[i].Error(), w) {
+			t.Errorf("error %d = %q, want prefix %q", i, errs[i].Error(), w)
+		}
+	}
 }

@@ -130,11 +130,16 @@ type Tags struct {
 	Notebook string
 	// Legacy is set when the step name came from a v0.7 `block:` tag.
 	Legacy bool
+	// BadStep is the name of a step: (or block:) tag rejected for its
+	// name. The cell meant to start that step, so its other tags are not
+	// reported as lacking a step, and Parse does not report prev: tags
+	// naming it as unknown names again.
+	BadStep string
 }
 
-// The tag language of Kale (SPEC §1.2). Annotation and label keys use the
-// character class Kale meant ([a-zA-Z0-9_.-]); Kale's regex accidentally
-// also lets `:;<=>?@[\]^` into keys, which Kubernetes rejects anyway.
+// The tag language of Kale (docs/kale-compatibility.md#tag-language).
+// Annotation and label keys use the character class Kale meant
+// ([a-zA-Z0-9_.-]); Kale's regex accidentally also lets `:;<=>?@[\]^` into keys, which Kubernetes rejects anyway.
 const (
 	nameRE      = `[_a-z][_a-z0-9]*`
 	keySegRE    = `[a-zA-Z0-9]+(?:[a-zA-Z0-9_.-]*[a-zA-Z0-9])?`
@@ -180,9 +185,10 @@ func SuggestStepName(name string) string {
 	return s
 }
 
-// ParseTags parses one cell's tags (SPEC §1.3). Special tags (skip,
-// imports, functions, pipeline-parameters, pipeline-metrics) win over
-// everything else on the cell. The returned diagnostics have no notebook or
+// ParseTags parses one cell's tags
+// (docs/kale-compatibility.md#tag-language). Special tags (skip, imports,
+// functions, pipeline-parameters, pipeline-metrics) win over everything
+// else on the cell. The returned diagnostics have no notebook or
 // cell; the caller fills them in. Every bad tag is reported.
 func ParseTags(tags []string) (Tags, diag.List) {
 	var t Tags
@@ -214,6 +220,7 @@ func ParseTags(tags []string) (Tags, diag.List) {
 		case "step", "block":
 			if !stepNameRx.MatchString(rest) {
 				errf(tag, "unrecognized tag %q: %s", tag, badName(rest))
+				t.BadStep = rest
 				continue
 			}
 			if kind == "block" {
@@ -263,6 +270,12 @@ func ParseTags(tags []string) (Tags, diag.List) {
 		}
 	}
 	if t.Role != RoleStep {
+		if t.BadStep != "" {
+			// The step name was reported; the cell's prev: and
+			// configuration tags are fine once it is fixed.
+			t.Prev, t.Config = nil, StepConfig{}
+			return t, diags
+		}
 		if len(t.Prev) > 0 {
 			errf("prev:"+t.Prev[0], "a cell can not provide `prev` annotations without providing a `step` annotation as well (add step:<name>)")
 		}

@@ -47,10 +47,10 @@ func TestParseTags(t *testing.T) {
 		{name: "step:skip is skip", tags: []string{"step:skip"}, want: Tags{Role: RoleSkip}, warns: []string{"read as the skip tag"}},
 		{name: "block is the legacy step", tags: []string{"block:load_data"}, want: Tags{Role: RoleStep, Step: "load_data", Legacy: true},
 			warns: []string{"Kale v0.7 spelling"}},
-		{name: "upper-case step name", tags: []string{"step:Load"}, want: Tags{Role: RoleNone},
+		{name: "upper-case step name", tags: []string{"step:Load"}, want: Tags{Role: RoleNone, BadStep: "Load"},
 			errs: []string{`"step:Load": step names are lowercase letters, digits and _ and do not start with a digit ([_a-z][_a-z0-9]*): did you mean load?`}},
-		{name: "dash in step name", tags: []string{"step:load-data"}, want: Tags{Role: RoleNone}, errs: []string{"did you mean load_data?"}},
-		{name: "digit first", tags: []string{"step:1st"}, want: Tags{Role: RoleNone}, errs: []string{"did you mean _1st?"}},
+		{name: "dash in step name", tags: []string{"step:load-data"}, want: Tags{Role: RoleNone, BadStep: "load-data"}, errs: []string{"did you mean load_data?"}},
+		{name: "digit first", tags: []string{"step:1st"}, want: Tags{Role: RoleNone, BadStep: "1st"}, errs: []string{"did you mean _1st?"}},
 		{name: "bad prev name", tags: []string{"step:a", "prev:B"}, want: Tags{Role: RoleStep, Step: "a"}, errs: []string{`"prev:B"`}},
 		{name: "unknown tag", tags: []string{"step:a", "gpu:1"}, want: Tags{Role: RoleStep, Step: "a"}, errs: []string{`unrecognized tag "gpu:1"`}},
 		{name: "unknown bare tag", tags: []string{"train"}, want: Tags{Role: RoleNone}, errs: []string{`unrecognized tag "train"`}},
@@ -64,6 +64,8 @@ func TestParseTags(t *testing.T) {
 		{name: "annotation without value", tags: []string{"step:a", "annotation:key"}, want: Tags{Role: RoleStep, Step: "a"}, errs: []string{"annotation:KEY:VALUE"}},
 		{name: "notebook composition is not supported", tags: []string{"notebook:prep"}, want: Tags{Role: RoleNotebook, Notebook: "prep"},
 			errs: []string{"not supported yet"}},
+		{name: "a bad step name is the only error of its cell", tags: []string{"step:Load-Data", "prev:a", "label:a:b", "limit:cpu:2"},
+			want: Tags{Role: RoleNone, BadStep: "Load-Data"}, errs: []string{`"step:Load-Data"`}},
 		{name: "error before special tag is kept", tags: []string{"bad", "skip"}, want: Tags{Role: RoleSkip}, errs: []string{`"bad"`}},
 	}
 	for _, tt := range tests {

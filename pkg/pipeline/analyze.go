@@ -95,6 +95,7 @@ func fromPyana(r *pyana.Result) *analysis {
 		defined:       make(map[string]bool, len(r.Defined)+len(r.Imported)),
 		freeVars:      make(map[string][]string, len(r.Functions)),
 		calls:         r.Calls,
+		imports:       r.Imports,
 		lastExpr:      r.LastExpressionName,
 		starImports:   len(r.StarImports) > 0,
 	}
@@ -160,6 +161,7 @@ func withPrelude(prelude, own *analysis, preludeLines int) *analysis {
 	maps.Copy(a.freeVars, prelude.freeVars)
 	maps.Copy(a.freeVars, own.freeVars)
 	a.calls = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(prelude.calls), own.calls...))))
+	a.imports = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(prelude.imports), own.imports...))))
 	return a
 }
 

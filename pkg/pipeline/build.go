@@ -26,8 +26,16 @@ type Options struct {
 	// added after the notebook's.
 	Volumes []Volume
 	// Extra labels for every step (PodDefault selector labels copied from
-	// the notebook pod), SPEC §3.10. A step's own label wins.
+	// the notebook pod), as Kale does
+	// (docs/kale-compatibility.md#pod-settings). A step's own label wins.
 	Labels map[string]string
+	// DefaultImage is the image of steps that neither their own tags nor
+	// the notebook (base_image, BaseImage) give one: what the compiler will
+	// use, ResolveDefaultImage(the notebook pod's image). Empty means
+	// ResolveDefaultImage(""). Steps that would run in the built-in
+	// DefaultBaseImage while importing modules outside the standard
+	// library get a warning.
+	DefaultImage string
 }
 
 // FromNotebook parses a notebook and builds its pipeline; the warnings of
@@ -139,11 +147,17 @@ func Build(nb *notebook.Notebook, opts Options) (*Pipeline, error) {
 		st.Ins = sortedKeys(s.ins)
 		st.Outs = sortedKeys(s.outs)
 		st.Parameters = sortedKeys(s.params)
+		st.Imports = s.a.imports
 		if len(s.producer) > 0 {
 			st.Producers = s.producer
 		}
 		p.Steps = append(p.Steps, st)
 	}
+	defaultImage := opts.DefaultImage
+	if defaultImage == "" {
+		defaultImage = ResolveDefaultImage("")
+	}
+	warnDefaultImage(nb.Name, p, defaultImage, &diags)
 	diags.Sort()
 	p.Diagnostics = diags
 	return p, nil

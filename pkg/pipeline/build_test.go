@@ -10,13 +10,17 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/diag"
 )
 
-// cell is a code cell for nb.
+// cell is a code cell for nb, or a markdown cell.
 type cell struct {
-	src  string
-	tags []string
+	src      string
+	tags     []string
+	markdown bool
 }
 
-func c(src string, tags ...string) cell { return cell{src, tags} }
+func c(src string, tags ...string) cell { return cell{src: src, tags: tags} }
+
+// mdc is a markdown cell: it is no code but counts in cell numbers.
+func mdc(src string) cell { return cell{src: src, markdown: true} }
 
 // nb builds notebook JSON with kubeflow_notebook metadata md (nil: none).
 func nb(t testing.TB, md map[string]any, cells ...cell) []byte {
@@ -26,6 +30,10 @@ func nb(t testing.TB, md map[string]any, cells ...cell) []byte {
 		meta := map[string]any{}
 		if cl.tags != nil {
 			meta["tags"] = cl.tags
+		}
+		if cl.markdown {
+			raw = append(raw, map[string]any{"cell_type": "markdown", "source": cl.src, "metadata": meta})
+			continue
 		}
 		raw = append(raw, map[string]any{"cell_type": "code", "source": cl.src, "metadata": meta, "outputs": []any{}})
 	}
@@ -158,10 +166,10 @@ func TestErrorsAreCollectedInOnePass(t *testing.T) {
 	for _, d := range l.Errors() {
 		cells = append(cells, d.Cell)
 	}
-	// Tag errors stop at notebook.Parse (cells 0 and 3); fix those and the
-	// build reports the rest (cells 1, 2, 4).
-	if !slices.Equal(cells, []int{0, 3}) {
-		t.Errorf("errors at cells %v, want [0 3]:\n%v", cells, err)
+	// Tag errors stop at notebook.Parse (cells 1 and 4); fix those and the
+	// build reports the rest (cells 2, 3, 5).
+	if !slices.Equal(cells, []int{1, 4}) {
+		t.Errorf("errors at cells %v, want [1 4]:\n%v", cells, err)
 	}
 	data = nb(t, md,
 		c("x = 1", "step:load"),
@@ -175,8 +183,8 @@ func TestErrorsAreCollectedInOnePass(t *testing.T) {
 	for _, d := range l.Errors() {
 		cells = append(cells, d.Cell)
 	}
-	if !slices.Equal(cells, []int{1, 2, 3}) {
-		t.Errorf("errors at cells %v, want [1 2 3]:\n%v", cells, err)
+	if !slices.Equal(cells, []int{2, 3, 4}) {
+		t.Errorf("errors at cells %v, want [2 3 4]:\n%v", cells, err)
 	}
 }
 
@@ -192,18 +200,19 @@ func TestSyntaxErrorNamesCellAndLine(t *testing.T) {
 		t.Fatalf("got %v, want one error", err)
 	}
 	d := l.Errors()[0]
-	if d.Cell != 2 || d.Line != 2 || !strings.HasPrefix(d.Error(), "t.ipynb: cell 2: line 2: syntax error") {
-		t.Errorf("got %q (cell %d line %d), want cell 2 line 2", d.Error(), d.Cell, d.Line)
+	if d.Cell != 3 || d.Line != 2 || !strings.HasPrefix(d.Error(), "t.ipynb: cell 3: line 2: syntax error") {
+		t.Errorf("got %q (cell %d line %d), want cell 3 line 2", d.Error(), d.Cell, d.Line)
 	}
 	// An error in the imports cell is reported once, not once per step.
 	data = nb(t, md, c("import (", "imports"), c("a = 1", "step:a"), c("b = 1", "step:b"))
 	_, err = FromNotebook("t.ipynb", data, Options{})
-	if l, _ := diag.AsList(err); len(l.Errors()) != 1 || l.Errors()[0].Cell != 0 {
-		t.Errorf("got %v, want one error at cell 0", err)
+	if l, _ := diag.AsList(err); len(l.Errors()) != 1 || l.Errors()[0].Cell != 1 {
+		t.Errorf("got %v, want one error at cell 1", err)
 	}
 }
 
 func TestDependencies(t *testing.T) {
+	t.Setenv(EnvDefaultBaseImage, "") // numpy in the default image is warned about
 	tests := []struct {
 		name  string
 		cells []cell
@@ -231,6 +240,7 @@ func TestDependencies(t *testing.T) {
 			want:  map[string]string{"a": "|data|", "b": "data||"}},
 		{name: "imports are never marshalled",
 			cells: []cell{c("import numpy as np", "imports"), c("x = np.ones(2)", "step:a"), c("y = np.sum(x)", "step:b", "prev:a")},
+			warn:  "step b imports numpy, which is not in the Python standard library",
 			want:  map[string]string{"a": "|x|", "b": "x||"}},
 		{name: "nearest layer first, alphabetical inside a layer",
 			cells: []cell{c("v = 1", "step:z"), c("v = 2", "step:y"), c("print(v)", "step:m", "prev:z", "prev:y")},
@@ -244,7 +254,7 @@ func TestDependencies(t *testing.T) {
 		{name: "the warning names a step that defines the name but is no ancestor",
 			cells: []cell{c("a = 1", "step:a"), c("b = 2", "step:b"), c("print(a, b)", "step:c", "prev:a")},
 			want:  map[string]string{"a": "|a|", "b": "||", "c": "a||"},
-			warn:  "step c reads b, which no ancestor step defines (ancestors: a); step b (cell 1) defines it: add prev:b to cell 2 if c needs it"},
+			warn:  "step c reads b, which no ancestor step defines (ancestors: a); step b (cell 2) defines it: add prev:b to cell 3 if c needs it"},
 		{name: "ipython lines are left out of the analysis",
 			cells: []cell{c("%matplotlib inline\nimport os", "imports"), c("!pip install foo\nfiles = !ls\nx = 1", "step:a"), c("x?\nprint(x, files)", "step:b", "prev:a")},
 			want:  map[string]string{"a": "|files,x|", "b": "files,x||"}},
@@ -309,7 +319,7 @@ func TestStepCodeAndConfig(t *testing.T) {
 	for _, b := range s.Code {
 		kinds = append(kinds, string(b.Kind)+"@"+string(rune('0'+b.Cell)))
 	}
-	if want := []string{"imports@0", "imports@1", "functions@2", "step@3", "step@4"}; !slices.Equal(kinds, want) {
+	if want := []string{"imports@1", "imports@2", "functions@3", "step@4", "step@5"}; !slices.Equal(kinds, want) {
 		t.Errorf("code blocks %v, want %v", kinds, want)
 	}
 	wantLabels := map[string]string{"team": "pod", "tier": "silver", "access-ml-pipeline": "true"}
@@ -368,9 +378,10 @@ func TestPrevErrors(t *testing.T) {
 		cells []cell
 		want  string
 	}{
-		{[]cell{c("", "step:a", "prev:b"), c("", "step:b")}, "t.ipynb: cell 0: prev:b names no earlier step (step b does not exist yet; it was defined as previous step of a): step b starts later, at cell 1"},
-		{[]cell{c("", "step:load_data"), c("", "step:b", "prev:load")}, "t.ipynb: cell 1: prev:load names no earlier step (step load does not exist; it was defined as previous step of b); steps so far: load_data"},
-		{[]cell{c("", "step:a", "prev:a")}, "t.ipynb: cell 0: prev:a names no earlier step"},
+		{[]cell{c("", "step:a", "prev:b"), c("", "step:b")}, "t.ipynb: cell 1: prev:b names no earlier step (step b does not exist yet; it was defined as previous step of a): step b starts later, at cell 2"},
+		{[]cell{c("", "step:load_data"), c("", "step:b", "prev:load")}, "t.ipynb: cell 2: prev:load names no earlier step (step load does not exist; it was defined as previous step of b); steps so far: load_data"},
+		{[]cell{c("", "step:a", "prev:a")}, "t.ipynb: cell 1: prev:a names step a itself: a step cannot follow itself"},
+		{[]cell{c("", "step:b"), c("", "step:a", "prev:b", "prev:a")}, "t.ipynb: cell 2: prev:a names step a itself: a step cannot follow itself"},
 	}
 	for _, tt := range tests {
 		_, err := FromNotebook("t.ipynb", nb(t, md, tt.cells...), Options{})
@@ -405,4 +416,34 @@ func FuzzFromNotebook(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCellNumbersAreJupyters: the model and every diagnostic number cells
+// from 1 and count markdown cells, as Jupyter, ruff and nbQA show them, so a
+// runtime traceback and a warning point at the cell the user sees.
+func TestCellNumbersAreJupyters(t *testing.T) {
+	p := mustBuild(t, nb(t, md,
+		mdc("# Load"),
+		c("import os", "imports"),
+		mdc("## Steps"),
+		c("a = 1", "step:a"),
+		mdc("text"),
+		c("b = a + 1"),
+		c("print(b, missing)", "step:c", "prev:a"),
+	), Options{})
+	a, c := p.Step("a"), p.Step("c")
+	if a.Cell != 4 || c.Cell != 7 {
+		t.Errorf("steps start at cells %d and %d, want 4 and 7", a.Cell, c.Cell)
+	}
+	var cells []int
+	for _, b := range a.Code {
+		cells = append(cells, b.Cell)
+	}
+	if !slices.Equal(cells, []int{2, 4, 6}) {
+		t.Errorf("step a's code comes from cells %v, want [2 4 6]", cells)
+	}
+	if !hasWarning(p.Diagnostics, "step c reads missing") || p.Diagnostics[0].Cell != 7 ||
+		!strings.HasPrefix(p.Diagnostics[0].Error(), "t.ipynb: cell 7: line 1: ") {
+		t.Errorf("warnings %v, want one at cell 7 line 1", p.Diagnostics)
+	}
 }

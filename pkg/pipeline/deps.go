@@ -27,6 +27,8 @@ type analysis struct {
 	freeVars map[string][]string
 	// calls are the names the code calls (f(...), not obj.f(...)).
 	calls []string
+	// imports are the top-level modules the code imports, sorted.
+	imports []string
 	// lastExpr is the name of a trailing bare-name expression, if any.
 	lastExpr string
 	// starImports is set when the code has `from m import *`.
@@ -53,8 +55,8 @@ type fnVars struct {
 	params []string
 }
 
-// detectDependencies runs Kale's dependency analysis (SPEC §4.2) over the
-// steps, which are in topological order: for every step, the names it
+// detectDependencies runs Kale's dependency analysis
+// (docs/kale-compatibility.md#data-passing) over the steps, which are in topological order: for every step, the names it
 // reads but does not define are looked up in its ancestors, nearest layer
 // first and alphabetically inside a layer; the first ancestor that
 // mentions a name saves it and the step loads it. Functions that travel
@@ -268,7 +270,7 @@ func orderedAncestors(step string, byName map[string]*stepState) []string {
 
 // assignMetrics gives each metric to the nearest step, walking back from
 // the leaves (leaves first, alphabetically), whose code mentions the
-// variable (SPEC §3.6).
+// variable (docs/kale-compatibility.md#metrics).
 func assignMetrics(nbName string, metrics []Metric, states []*stepState, byName map[string]*stepState, diags *diag.List) []Metric {
 	if len(metrics) == 0 {
 		return nil

@@ -15,7 +15,9 @@ type sourceCell struct {
 	Source string
 }
 
-// merged is the result of Kale's cell merging (SPEC §1.4).
+// merged is the result of Kale's cell merging: untagged cells join the
+// last role seen, skip cells are transparent, a step's first cell sets its
+// prev: and configuration tags (docs/kale-compatibility.md#merging-cells-into-steps).
 type merged struct {
 	imports, functions []sourceCell
 	parameters         []sourceCell
@@ -42,7 +44,7 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 	for _, c := range nb.Cells {
 		if c.Tags.Role == notebook.RoleStep {
 			if _, ok := firstCell[c.Tags.Step]; !ok {
-				firstCell[c.Tags.Step] = c.Index
+				firstCell[c.Tags.Step] = c.Number
 			}
 		}
 	}
@@ -67,9 +69,9 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 	if !anyTags(nb) && len(nb.Cells) > 0 {
 		// A notebook nobody tagged for Kale runs as one step holding every
 		// code cell, rather than as an empty pipeline.
-		s := &draftStep{name: WholeNotebookStep, cell: nb.Cells[0].Index}
+		s := &draftStep{name: WholeNotebookStep, cell: nb.Cells[0].Number}
 		for _, c := range nb.Cells {
-			s.cells = append(s.cells, sourceCell{Cell: c.Index, Source: c.Source})
+			s.cells = append(s.cells, sourceCell{Cell: c.Number, Source: c.Source})
 		}
 		m.steps = append(m.steps, s)
 		diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nb.Name, Cell: diag.NoCell,
@@ -77,7 +79,7 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 		return m
 	}
 	for _, c := range nb.Cells {
-		sc := sourceCell{Cell: c.Index, Source: c.Source}
+		sc := sourceCell{Cell: c.Number, Source: c.Source}
 		t := c.Tags
 		switch {
 		case t.Role == notebook.RoleSkip:
@@ -97,33 +99,35 @@ func mergeCells(nb *notebook.Notebook, diags *diag.List) *merged {
 			case last.step != nil:
 				last.step.cells = append(last.step.cells, sc)
 			case strings.TrimSpace(c.Source) != "":
-				diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nb.Name, Cell: c.Index,
+				diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nb.Name, Cell: c.Number,
 					Message: "cell belongs to no step: it comes before the first tagged cell, so it is left out of the pipeline (tag it step:NAME, imports or skip)"})
 			}
 		case t.Role == notebook.RoleStep:
 			if last.role == notebook.RoleMetrics {
-				diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Index, Tag: "step:" + t.Step,
+				diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Number, Tag: "step:" + t.Step,
 					Message: fmt.Sprintf("step:%s comes after a pipeline-metrics cell: tag pipeline-metrics must be placed on a cell at the end of the notebook; pipeline metrics are a result of the whole pipeline, not of single steps", t.Step)})
 			}
 			s, exists := byName[t.Step]
 			if exists {
 				s.cells = append(s.cells, sc)
 				if len(t.Prev) > 0 || !t.Config.IsZero() {
-					diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nb.Name, Cell: c.Index, Tag: "step:" + t.Step,
+					diags.Add(diag.Diagnostic{Severity: diag.Warning, Notebook: nb.Name, Cell: c.Number, Tag: "step:" + t.Step,
 						Message: fmt.Sprintf("step %s already started at cell %d: the prev: and configuration tags of this cell are ignored (only a step's first cell sets them)", t.Step, s.cell)})
 				}
 			} else {
-				s = &draftStep{name: t.Step, cell: c.Index, config: t.Config, cells: []sourceCell{sc}}
+				s = &draftStep{name: t.Step, cell: c.Number, config: t.Config, cells: []sourceCell{sc}}
 				for _, p := range t.Prev {
-					if _, ok := byName[p]; !ok {
-						msg := fmt.Sprintf("prev:%s names no earlier step (step %s does not exist; it was defined as previous step of %s); %s", p, p, t.Step, stepsSoFar(m.steps, p))
-						if later, ok := firstCell[p]; ok && later > c.Index {
-							msg = fmt.Sprintf("prev:%s names no earlier step (step %s does not exist yet; it was defined as previous step of %s): step %s starts later, at cell %d; prev: must name a step from an earlier cell", p, p, t.Step, p, later)
-						}
-						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Index, Tag: "prev:" + p, Message: msg})
+					if p == t.Step {
+						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Number, Tag: "prev:" + p,
+							Message: fmt.Sprintf("prev:%s names step %s itself: a step cannot follow itself; prev: names a step from an earlier cell that must run first", p, p)})
 						continue
 					}
-					if p == t.Step {
+					if _, ok := byName[p]; !ok {
+						msg := fmt.Sprintf("prev:%s names no earlier step (step %s does not exist; it was defined as previous step of %s); %s", p, p, t.Step, stepsSoFar(m.steps, p))
+						if later, ok := firstCell[p]; ok && later > c.Number {
+							msg = fmt.Sprintf("prev:%s names no earlier step (step %s does not exist yet; it was defined as previous step of %s): step %s starts later, at cell %d; prev: must name a step from an earlier cell", p, p, t.Step, p, later)
+						}
+						diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: nb.Name, Cell: c.Number, Tag: "prev:" + p, Message: msg})
 						continue
 					}
 					if !contains(s.prev, p) {

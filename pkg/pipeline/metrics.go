@@ -9,7 +9,7 @@ import (
 )
 
 // metricLineRx is Kale's metrics line: print(<var>) with a lowercase
-// variable name of at most 64 characters (SPEC §3.6).
+// variable name of at most 64 characters (docs/kale-compatibility.md#metrics).
 var metricLineRx = regexp.MustCompile(`^print\(\s*([a-z](?:[_a-z0-9]{0,62}[a-z0-9])?)\s*\)$`)
 
 // parseMetrics reads the pipeline-metrics cells: one print(var) per line.

@@ -3,7 +3,7 @@
 // edges, the typed pipeline parameters each step reads and the metrics the
 // pipeline reports. It implements Kale's build algorithm (cell merging,
 // parameters, metrics, dependency analysis) with the deliberate differences
-// listed in the README. The model is what every back end consumes: the KFP
+// listed in docs/kale-compatibility.md. The model is what every back end consumes: the KFP
 // IR compiler, graph printers and the local runner.
 package pipeline
 
@@ -49,7 +49,8 @@ const (
 // notebook cell and line instead of a line of a generated file.
 type CodeBlock struct {
 	Kind CodeKind
-	// Cell is the 0-based notebook cell index, or diag.NoCell.
+	// Cell is the 1-based number of the notebook cell (markdown cells
+	// counted, as Jupyter shows it), or diag.NoCell for generated code.
 	Cell   int
 	Source string
 }
@@ -75,8 +76,10 @@ type Volume struct {
 	ReadOnly    bool
 }
 
-// SecurityContext is the pod security context Kale sets on every step
-// (SPEC §3.9). Nil fields keep the compiler's defaults.
+// SecurityContext is the pod security context Kale sets on every step (by
+// default user 65534, group 0, non-root; see
+// docs/kale-compatibility.md#pod-settings). Nil fields keep the compiler's
+// defaults.
 type SecurityContext struct {
 	// Enabled false asks for no security context at all.
 	Enabled      bool
@@ -88,8 +91,8 @@ type SecurityContext struct {
 // Step is one pipeline step (one KFP task).
 type Step struct {
 	Name string
-	// Cell is the index of the step's first cell; errors about the step
-	// point there.
+	// Cell is the 1-based number of the step's first cell (as Jupyter
+	// shows it); errors about the step point there.
 	Cell int
 	// After lists the steps named by prev: tags, sorted.
 	After []string
@@ -104,6 +107,10 @@ type Step struct {
 	Parameters []string
 	// Code is imports blocks, functions blocks, then the step's own cells.
 	Code []CodeBlock
+	// Imports are the top-level modules the step's code imports (imports
+	// and functions cells included; relative imports, __future__ and
+	// imports guarded by `except ImportError` left out), sorted.
+	Imports []string
 
 	// Image is the step's own image: from an image: tag or steps_defaults.
 	// Empty means the pipeline's base image.

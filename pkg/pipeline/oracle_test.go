@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -27,11 +30,13 @@ func bp(b bool) *bool { return &b }
 // says: the same steps, ins, outs, params and preds as Kale 2.1 where Kale
 // was right, and the documented differences where it was not.
 func TestOracle(t *testing.T) {
+	t.Setenv(EnvDefaultBaseImage, "") // magic_in_imports warns about the default image
 	tests := []struct {
 		name  string
 		steps []wantStep
-		// errCell and errSubs describe the expected error.
-		errCell int
+		// errTag and errSubs describe the expected error: it names the
+		// cell that carries errTag, by the number Jupyter shows for it.
+		errTag  string
 		errSubs []string
 		// warns are substrings, each of which some warning must contain.
 		warns  []string
@@ -54,19 +59,20 @@ func TestOracle(t *testing.T) {
 					t.Errorf("c depends on %v, want [a b]: every prev: edge counts", d)
 				}
 			}},
-		{name: "magic_in_imports", steps: []wantStep{{name: "a"}}},
+		{name: "magic_in_imports", steps: []wantStep{{name: "a"}},
+			warns: []string{"step a imports numpy, pandas, which are not in the Python standard library, and runs in the default image python:3.12"}},
 		{name: "negative_param", steps: []wantStep{{name: "a", params: []string{"lr"}}},
 			params: []Parameter{{Name: "lr", Type: Float, Default: -0.1}}},
 		{name: "annotation_colon", steps: []wantStep{{name: "a",
 			annotations: map[string]string{"example.com/url": "http://x.y:80"}, labels: map[string]string{"team": "ml"}}}},
-		{name: "upper_step", errCell: 0, errSubs: []string{`"step:Load"`, "lowercase", "[_a-z][_a-z0-9]*"}},
-		{name: "dash_step", errCell: 0, errSubs: []string{`"step:load-data"`, "lowercase", "did you mean load_data?"}},
+		{name: "upper_step", errTag: "step:Load", errSubs: []string{`"step:Load"`, "lowercase", "[_a-z][_a-z0-9]*"}},
+		{name: "dash_step", errTag: "step:load-data", errSubs: []string{`"step:load-data"`, "lowercase", "did you mean load_data?"}},
 		{name: "skip_and_step", steps: []wantStep{{name: "a"}}},
 		{name: "step_twice", steps: []wantStep{
 			{name: "a", outs: []string{"a2"}},
 			{name: "b", outs: []string{"b"}, preds: []string{"a"}},
 			{name: "c", ins: []string{"a2", "b"}, preds: []string{"b"}}}},
-		{name: "prev_later", errCell: 0, errSubs: []string{"prev:b names no earlier step", "step b does not exist"}},
+		{name: "prev_later", errTag: "prev:b", errSubs: []string{"prev:b names no earlier step", "step b does not exist"}},
 		{name: "nearest_ancestor", steps: []wantStep{
 			{name: "a", outs: []string{"x"}},
 			{name: "b", ins: []string{"x"}, outs: []string{"x"}, preds: []string{"a"}},
@@ -82,7 +88,7 @@ func TestOracle(t *testing.T) {
 		{name: "steps_defaults", steps: []wantStep{{name: "a",
 			labels: map[string]string{"x": "1", "team": "ml"}, annotations: map[string]string{"owner": "me"},
 			limits: map[string]string{"nvidia.com/gpu": "1"}, image: "foo/bar:1.0", caching: bp(false)}}},
-		{name: "metrics_not_last", errCell: 2, errSubs: []string{"step:b", "pipeline-metrics must be placed on a cell at the end"}},
+		{name: "metrics_not_last", errTag: "step:b", errSubs: []string{"step:b", "pipeline-metrics must be placed on a cell at the end"}},
 		{name: "image_tag", steps: []wantStep{
 			{name: "a", outs: []string{"a"}, image: "python:3.11-slim"},
 			{name: "b", ins: []string{"a"}, preds: []string{"a"}, caching: bp(false)}}},
@@ -146,16 +152,17 @@ func TestOracle(t *testing.T) {
 					t.Fatalf("got %v, want a diagnostic error", err)
 				}
 				d := l.Errors()[0]
-				if d.Cell != tt.errCell {
-					t.Errorf("error names cell %d, want %d: %v", d.Cell, tt.errCell, d)
+				want := jupyterCellWithTag(t, filepath.Join(kaleData, "oracle", tt.name+".ipynb"), tt.errTag)
+				if d.Cell != want {
+					t.Errorf("error names cell %d, want %d (the cell tagged %s): %v", d.Cell, want, tt.errTag, d)
 				}
 				for _, sub := range tt.errSubs {
 					if !strings.Contains(d.Error(), sub) {
 						t.Errorf("error %q does not contain %q", d.Error(), sub)
 					}
 				}
-				if !strings.HasPrefix(d.Error(), tt.name+".ipynb: cell ") {
-					t.Errorf("error %q does not start with NOTEBOOK: cell N:", d.Error())
+				if prefix := fmt.Sprintf("%s.ipynb: cell %d: ", tt.name, want); !strings.HasPrefix(d.Error(), prefix) {
+					t.Errorf("error %q does not start with %q", d.Error(), prefix)
 				}
 				return
 			}
@@ -217,4 +224,39 @@ func show(v any) any {
 		return *b
 	}
 	return v
+}
+
+// jupyterCellWithTag reads the notebook JSON on its own (not through
+// notebook.Parse) and returns the number Jupyter shows for the only cell
+// that carries tag: its 1-based position among all cells, markdown and raw
+// cells included.
+func jupyterCellWithTag(t *testing.T, path, tag string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb struct {
+		Cells []struct {
+			Metadata struct {
+				Tags []string `json:"tags"`
+			} `json:"metadata"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(data, &nb); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	found := 0
+	for i, c := range nb.Cells {
+		if slices.Contains(c.Metadata.Tags, tag) {
+			if found != 0 {
+				t.Fatalf("%s: cells %d and %d both carry %s", path, found, i+1, tag)
+			}
+			found = i + 1
+		}
+	}
+	if found == 0 {
+		t.Fatalf("%s: no cell carries %s", path, tag)
+	}
+	return found
 }

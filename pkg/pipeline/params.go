@@ -10,9 +10,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubeflow-kale/kale/pkg/diag"
+	"github.com/kubeflow-kale/kale/pkg/pyana"
 )
 
-// parseParameters reads the pipeline-parameters cells (SPEC §3.5): every
+// parseParameters reads the pipeline-parameters cells, as
+// docs/kale-compatibility.md#parameters describes: every
 // statement must assign one literal int, float, str or bool to one name.
 // Unlike Kale, negative numbers are accepted. A re-assigned name keeps its
 // first position and takes the last value.
@@ -69,7 +71,7 @@ func splitStatements(src string) []statement {
 			}
 			continue
 		case ch == '\'' || ch == '"':
-			end := scanString(src, i)
+			end, _ := pyana.StringEnd(src, i)
 			line += strings.Count(src[i:end], "\n")
 			cur.WriteString(src[i:end])
 			i = end
@@ -102,46 +104,6 @@ func splitStatements(src string) []statement {
 	}
 	flush()
 	return out
-}
-
-// scanString returns the index just past the string literal starting at i
-// (or the end of src when it is not closed).
-func scanString(src string, i int) int {
-	q := src[i]
-	if strings.HasPrefix(src[i:], strings.Repeat(string(q), 3)) {
-		end := strings.Index(src[i+3:], strings.Repeat(string(q), 3))
-		for end >= 0 && escaped(src, i+3+end) {
-			next := strings.Index(src[i+3+end+1:], strings.Repeat(string(q), 3))
-			if next < 0 {
-				end = -1
-				break
-			}
-			end += 1 + next
-		}
-		if end < 0 {
-			return len(src)
-		}
-		return i + 3 + end + 3
-	}
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '\\':
-			j++
-		case q:
-			return j + 1
-		case '\n':
-			return j
-		}
-	}
-	return len(src)
-}
-
-func escaped(src string, i int) bool {
-	n := 0
-	for j := i - 1; j >= 0 && src[j] == '\\'; j-- {
-		n++
-	}
-	return n%2 == 1
 }
 
 // parseAssignment parses `NAME = LITERAL`.
@@ -292,18 +254,14 @@ func parseStringLiteral(s string) (string, bool, error) {
 		if strings.Contains(pfx, "f") {
 			return "", true, fmt.Errorf("f-strings are not literals; %s", literalHelp)
 		}
-		end := scanString(rest, prefix)
+		end, closed := pyana.StringEnd(rest, prefix)
+		if !closed {
+			return "", true, fmt.Errorf("unterminated string literal")
+		}
 		body := rest[prefix:end]
-		q := body[:1]
-		if strings.HasPrefix(body, strings.Repeat(q, 3)) {
-			if len(body) < 6 || !strings.HasSuffix(body, strings.Repeat(q, 3)) {
-				return "", true, fmt.Errorf("unterminated string literal")
-			}
+		if q := body[:1]; len(body) >= 6 && strings.HasPrefix(body, q+q+q) {
 			body = body[3 : len(body)-3]
 		} else {
-			if len(body) < 2 || !strings.HasSuffix(body, q) {
-				return "", true, fmt.Errorf("unterminated string literal")
-			}
 			body = body[1 : len(body)-1]
 		}
 		if strings.Contains(pfx, "r") {

@@ -40,6 +40,11 @@ type Result struct {
 	// StarImports: modules imported with `from m import *`, in source
 	// order. Names such a module may define are not reported as undefined.
 	StarImports []string
+	// Imports: top-level modules the code imports anywhere (`import a.b`
+	// and `from a.b import c` give a), except relative imports,
+	// __future__ and imports guarded by a try that catches ImportError.
+	// Sorted, unique.
+	Imports []string
 	// IPythonLines: lines holding IPython syntax, replaced before parsing.
 	IPythonLines []int
 	// LastExpressionName: the name, if the last top-level statement is a
@@ -148,6 +153,7 @@ func analyze(src string, cellStarts []int) (*Result, error) {
 		Classes:      topLevelClasses(p),
 		Calls:        calls(p),
 		StarImports:  b.stars,
+		Imports:      imports(p),
 		IPythonLines: ipyLines,
 	}
 	r.LastExpressionName = lastExpressionName(p)

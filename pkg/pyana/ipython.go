@@ -246,35 +246,3 @@ func (s *lineScanner) scan(line string) {
 		i++
 	}
 }
-
-// closingTriple returns the index just past the triple quote tq that closes a
-// string in line from index i, or -1.
-func closingTriple(line string, i int, tq string) int {
-	for i < len(line) {
-		if line[i] == '\\' {
-			i += 2
-			continue
-		}
-		if strings.HasPrefix(line[i:], tq) {
-			return i + 3
-		}
-		i++
-	}
-	return -1
-}
-
-// closingQuote returns the index just past the quote q that closes a
-// single-quoted string in line from index i, or -1.
-func closingQuote(line string, i int, q byte) int {
-	for i < len(line) {
-		switch line[i] {
-		case '\\':
-			i += 2
-			continue
-		case q:
-			return i + 1
-		}
-		i++
-	}
-	return -1
-}

@@ -96,7 +96,7 @@ func (b *binder) stmt(n *node, s *scope) {
 		for _, c := range n.children {
 			switch c.kind {
 			case "block":
-				b.handlers = append(b.handlers, b.handlerNames(n))
+				b.handlers = append(b.handlers, handlerNames(b.p, n))
 				b.block(c, s)
 				b.handlers = b.handlers[:len(b.handlers)-1]
 			case "except_clause", "except_group_clause":
@@ -297,16 +297,16 @@ func (b *binder) bindImport(name string, s *scope) {
 
 // handlerNames lists the exception names a try statement's handlers catch
 // (the last part of dotted names).
-func (b *binder) handlerNames(try *node) []string {
+func handlerNames(p *parsed, try *node) []string {
 	var names []string
 	var add func(n *node)
 	add = func(n *node) {
 		switch n.kind {
 		case "identifier":
-			names = append(names, b.name(n))
+			names = append(names, p.text(n))
 		case "attribute":
 			if a := n.child("attribute"); a != nil {
-				names = append(names, b.name(a))
+				names = append(names, p.text(a))
 			}
 		case "tuple", "parenthesized_expression":
 			for _, c := range n.children {

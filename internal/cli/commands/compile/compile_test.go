@@ -183,7 +183,7 @@ func TestCompileFailures(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"an error in the notebook names the cell", []string{upper}, []string{upper + ": cell 0:", "lowercase"}},
+		{"an error in the notebook names the cell", []string{upper}, []string{upper + ": cell 1:", "lowercase"}},
 		{"unknown parameter", []string{titanic, "--param", "nope=1"}, []string{`--param nope: the notebook has no pipeline parameter "nope"`}},
 		{"parameter of the wrong type", []string{notebook("oracle", "negative_param.ipynb"), "--param", "lr=fast"}, []string{`lr is a float parameter: "fast" is not a number`}},
 		{"param without a value", []string{titanic, "--param", "lr"}, []string{`--param "lr": want NAME=VALUE`}},

@@ -156,7 +156,7 @@ func TestGraphErrors(t *testing.T) {
 		{"missing file", []string{"graph", "nope.ipynb"}, 1, []string{"read notebook: open nope.ipynb: no such file or directory"}},
 		{"no argument", []string{"graph"}, 1, []string{"accepts 1 arg(s), received 0"}},
 		{"notebook with errors", []string{"graph", kaleData + "/oracle/prev_later.ipynb"}, 1,
-			[]string{kaleData + "/oracle/prev_later.ipynb: cell 0: prev:b names no earlier step"}},
+			[]string{kaleData + "/oracle/prev_later.ipynb: cell 1: prev:b names no earlier step"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,7 +123,7 @@ func TestLocalFailure(t *testing.T) {
 	if doc.Status != "FAILED" || len(doc.Steps) != 3 || doc.Steps[2].Status != "SKIPPED" {
 		t.Errorf("result %+v", doc)
 	}
-	if w := "failing.ipynb, cell 2, line 3: ZeroDivisionError"; !strings.Contains(r.errOut, w) {
+	if w := "failing.ipynb, cell 3, line 3: ZeroDivisionError"; !strings.Contains(r.errOut, w) {
 		t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
 	}
 }

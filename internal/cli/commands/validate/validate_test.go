@@ -47,14 +47,14 @@ func TestValidate(t *testing.T) {
 		{name: "warnings go to stderr", args: []string{"validate", oracle("untagged_first")},
 			stdout: oracle("untagged_first") + ": ok: pipeline edge, experiment exp: 2 steps, 0 parameters, 2 warnings\n",
 			stderr: []string{
-				"warning: " + oracle("untagged_first") + ": cell 0: cell belongs to no step",
-				"warning: " + oracle("untagged_first") + ": cell 2: line 1: step b reads x, which no ancestor step defines"}},
+				"warning: " + oracle("untagged_first") + ": cell 1: cell belongs to no step",
+				"warning: " + oracle("untagged_first") + ": cell 3: line 1: step b reads x, which no ancestor step defines"}},
 		{name: "parameters are counted", args: []string{"validate", oracle("upper_param")},
 			stdout: oracle("upper_param") + ": ok: pipeline edge, experiment exp: 1 step, 3 parameters, 0 warnings\n"},
 		{name: "error names the cell", args: []string{"validate", oracle("dash_step")}, code: 1,
-			stderr: []string{oracle("dash_step") + `: cell 0: unrecognized tag "step:load-data": step names are lowercase letters, digits and _ and do not start with a digit ([_a-z][_a-z0-9]*): did you mean load_data?`}},
+			stderr: []string{oracle("dash_step") + `: cell 1: unrecognized tag "step:load-data": step names are lowercase letters, digits and _ and do not start with a digit ([_a-z][_a-z0-9]*): did you mean load_data?`}},
 		{name: "metrics not last", args: []string{"validate", oracle("metrics_not_last")}, code: 1,
-			stderr: []string{oracle("metrics_not_last") + ": cell 2: step:b comes after a pipeline-metrics cell"}},
+			stderr: []string{oracle("metrics_not_last") + ": cell 3: step:b comes after a pipeline-metrics cell"}},
 		{name: "experiment flag silences the default-experiment warning",
 			args:   []string{"validate", kaleData + "/notebooks/main-2026-05__examples__base__candies_sharing.ipynb", "--experiment", "kids"},
 			stdout: kaleData + "/notebooks/main-2026-05__examples__base__candies_sharing.ipynb: ok: pipeline candies-sharing, experiment kids: 4 steps, 1 parameter, 0 warnings\n"},
@@ -115,8 +115,8 @@ func TestValidateCollectsEveryError(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	want := path + `: cell 0: unrecognized tag "step:A"` + "\n"
-	if !strings.HasPrefix(errOut, want[:len(want)-1]) || !strings.Contains(errOut, path+`: cell 2: tag "cache:maybe": expected cache:enabled or cache:disabled`) {
+	want := path + `: cell 1: unrecognized tag "step:A"` + "\n"
+	if !strings.HasPrefix(errOut, want[:len(want)-1]) || !strings.Contains(errOut, path+`: cell 3: tag "cache:maybe": expected cache:enabled or cache:disabled`) {
 		t.Errorf("stderr:\n%s\nwant errors for cells 0 and 2", errOut)
 	}
 }
