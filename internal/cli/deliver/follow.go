@@ -49,6 +49,7 @@ func Follow(ctx context.Context, c *kfp.Client, id string, w io.Writer, table bo
 
 // FinalLine is "run ID STATE after DURATION" plus the error, if any.
 func FinalLine(r *kfp.Run) string {
+	r = Printable(r)
 	s := fmt.Sprintf("run %s %s", r.ID, r.State)
 	if !r.CreatedAt.IsZero() && !r.FinishedAt.IsZero() {
 		s += " after " + r.FinishedAt.Sub(r.CreatedAt).Round(100*time.Millisecond).String()
@@ -81,6 +82,7 @@ type lineView struct {
 }
 
 func (l *lineView) update(r *kfp.Run) {
+	r = Printable(r)
 	now := time.Now().Format("15:04:05")
 	runLine := func() {
 		if r.State != l.run {
@@ -114,6 +116,7 @@ type tableView struct {
 }
 
 func (t *tableView) draw(r *kfp.Run) {
+	r = Printable(r)
 	var b bytes.Buffer
 	if t.lines > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", t.lines) // up and clear to the end

@@ -7,6 +7,7 @@ package kfpflags
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -48,11 +49,13 @@ func (f *KFP) NamespaceArgs() []string {
 }
 
 // Client resolves the settings against the environment and returns a client.
-func (f *KFP) Client(env kfp.Env) (*kfp.Client, kfp.Config, error) {
+// Warnings for the user (a token about to cross plain http) go to errOut.
+func (f *KFP) Client(env kfp.Env, errOut io.Writer) (*kfp.Client, kfp.Config, error) {
 	cfg, err := f.Settings.Resolve(env)
 	if err != nil {
 		return nil, kfp.Config{}, err
 	}
+	cfg.Warn = func(m string) { fmt.Fprintf(errOut, "warning: %s\n", m) }
 	c, err := kfp.New(cfg)
 	if err != nil {
 		return nil, kfp.Config{}, err

@@ -8,21 +8,17 @@ package nbload
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/diag"
+	"github.com/kubeflow-kale/kale/pkg/notebook"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 )
 
 // Read reads a notebook argument (a local file path).
 func Read(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read notebook: %w", err)
-	}
-	return data, nil
+	return notebook.ReadFile(path)
 }
 
 // Check reads the notebook at path and runs the compiler's front end on it.

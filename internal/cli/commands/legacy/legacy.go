@@ -176,11 +176,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	cfg.Logger = log
+	cfg.Warn = func(m string) { log.Warn(m) }
 	c, err := kfp.New(cfg)
 	if err != nil {
 		return err
 	}
-	log.Debug("KFP endpoint", "url", cfg.Endpoint, "from", cfg.EndpointSource)
+	log.Debug("KFP endpoint", "url", kfp.Redact(cfg.Endpoint), "from", cfg.EndpointSource)
 	ns := ""
 	h, err := c.Health(ctx)
 	if err != nil {

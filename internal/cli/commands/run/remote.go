@@ -21,12 +21,13 @@ import (
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
+	"github.com/kubeflow-kale/kale/pkg/notebook"
 	"github.com/kubeflow-kale/kale/pkg/pipeline"
 	"github.com/kubeflow-kale/kale/pkg/podsource"
 )
 
 // maxNotebook bounds a notebook read from a pod.
-const maxNotebook = 32 << 20
+const maxNotebook = notebook.MaxFileSize
 
 // Remote is the part of `run` that reads notebooks from notebook pods and
 // submits to Kubeflow Pipelines (everything but --local).
@@ -88,9 +89,9 @@ func (r *Remote) PodRef(arg string) (podsource.Ref, bool) {
 func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg string, errOut io.Writer) (*Notebook, error) {
 	ref, inPod := r.PodRef(arg)
 	if !inPod {
-		data, err := os.ReadFile(arg)
+		data, err := notebook.ReadFile(arg)
 		if err != nil {
-			return nil, fmt.Errorf("read notebook: %w", err)
+			return nil, err
 		}
 		nb := &Notebook{Name: arg, Data: data}
 		r.ownPod(ctx, g, nb, errOut)
@@ -193,7 +194,7 @@ func (r *Remote) Submit(ctx context.Context, g *clioptions.Global, nb *Notebook,
 		return r.printDryRun(g, ir, sub, values, asJSON)
 	}
 	streams := g.IOStreams
-	c, cfg, err := r.KFP.Client(r.Env)
+	c, cfg, err := r.KFP.Client(r.Env, g.IOStreams.ErrOut)
 	switch {
 	case errors.Is(err, kfp.ErrNoEndpoint) && nb.Pod != nil && !nb.Self && nb.Pod.HasKaleTooling:
 		return r.submitThroughPod(ctx, g, nb, ir, sub, params, asJSON)

@@ -74,7 +74,7 @@ func (o *Options) Validate() error { return o.Output.Validate() }
 // connect builds the KFP client, the first thing every subcommand's Run
 // does.
 func (o *Options) connect() error {
-	c, _, err := o.KFP.Client(o.Env)
+	c, _, err := o.KFP.Client(o.Env, o.g.IOStreams.ErrOut)
 	if err != nil {
 		return err
 	}
@@ -177,6 +177,7 @@ func (l *listOptions) Run(ctx context.Context) error {
 	tw := tabwriter.NewWriter(o.out(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN ID\tNAME\tSTATE\tCREATED\tDURATION")
 	for _, r := range list.Runs {
+		r := deliver.Printable(&r)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.DisplayName, r.State, r.CreatedAt.Local().Format(time.DateTime), duration(r.CreatedAt, r.FinishedAt))
 	}
 	if list.TotalSize > len(list.Runs) {
@@ -205,6 +206,7 @@ func (o *Options) get(ctx context.Context, id string) error {
 }
 
 func (o *Options) printRun(r *kfp.Run) error {
+	r = deliver.Printable(r)
 	tw := tabwriter.NewWriter(o.out(), 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "run:\t%s (%s)\n", r.DisplayName, r.ID)
 	fmt.Fprintf(tw, "state:\t%s\n", r.State)
@@ -290,6 +292,7 @@ func (o *Options) cancel(ctx context.Context, id string) error {
 	if o.Output.JSON() {
 		return clioptions.WriteJSON(o.out(), map[string]any{"run_id": r.ID, "state": r.State, "canceled": terr == nil})
 	}
+	r = deliver.Printable(r)
 	if terr != nil {
 		_, err = fmt.Fprintf(o.out(), "run %s is already %s; nothing to cancel\n", r.ID, r.State)
 		return err

@@ -185,3 +185,27 @@ func TestCancel(t *testing.T) {
 		t.Errorf("runs: %d", n)
 	}
 }
+
+func TestListPrintsNoTerminalControls(t *testing.T) {
+	_, url := kfpfake.Start(t, kfpfake.Options{Schedule: kfpfake.Schedule{Pending: time.Hour}})
+	// An OSC sequence re-titles the terminal, CSI 2J clears it, U+202E reverses text.
+	seed(t, url, "", "one", "evil\x1b]0;pwned\x07\x1b[2J\u202ename\nnext")
+	env := map[string]string{kfp.EnvEndpoint: url}
+	for _, args := range [][]string{{"list"}} {
+		out, _, err := runRuns(t, env, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.Contains(out, "evil") || !strings.Contains(out, "name next") {
+			t.Errorf("%v printed server text unsanitised or lost it: %q", args, out)
+		}
+	}
+	out, _, err := runRuns(t, env, "list", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l kfp.RunList
+	if err := json.Unmarshal([]byte(out), &l); err != nil || len(l.Runs) != 1 || !strings.Contains(l.Runs[0].DisplayName, "\x1b[2J") {
+		t.Errorf("-o json keeps the name as the server has it (escaped by the encoder): %v %s", err, out)
+	}
+}

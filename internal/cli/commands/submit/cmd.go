@@ -101,7 +101,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, _, err := o.KFP.Client(o.Env)
+	c, _, err := o.KFP.Client(o.Env, o.g.IOStreams.ErrOut)
 	if err != nil {
 		return err
 	}
