@@ -78,7 +78,7 @@ fuzz:
 clean:
 	rm -rf $(BIN)
 
-# --- kale image, webhook e2e, kind (issue 4) ---
+# --- kale image, webhook e2e, kind ---
 IMAGE ?= ghcr.io/kubeflow-kale/kale:$(RELEASE)
 RELEASE_LDFLAGS := -X github.com/kubeflow-kale/kale/pkg/version.version=$(RELEASE) -s -w
 STATIC_LDFLAGS := $(RELEASE_LDFLAGS) -linkmode external -extldflags "-static"

@@ -76,7 +76,7 @@ type Pod struct {
 	// paths, for every step to mount.
 	Volumes []pipeline.Volume
 	// PodDefaultLabels select the namespace's PodDefaults that apply to the
-	// pod (SPEC §3.10); every step carries them.
+	// pod, as Kale does (docs/kale-compatibility.md#pod-settings); every step carries them.
 	PodDefaultLabels map[string]string
 	// HasKaleTooling is true when kale's webhook injected the kale binary
 	// and KFP credentials (annotation kale.kubeflow.org/injected).

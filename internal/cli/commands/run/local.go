@@ -97,11 +97,18 @@ func (o *Options) runLocal(ctx context.Context, res *compiler.Result) error {
 			printTail(streams.ErrOut, s)
 		}
 	}
-	if runErr != nil {
+	// Exit codes as for a followed KFP run: 2 when the pipeline ran and did
+	// not succeed, 1 when kale could not run it, 130 (128+SIGINT, as shells
+	// report) when the user interrupted it.
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(streams.ErrOut, "interrupted")
+		return &clioptions.ExitError{Code: 130}
+	case runErr != nil:
 		fmt.Fprintf(streams.ErrOut, "%v\n", runErr)
-	}
-	if result.Status != local.Succeeded || runErr != nil {
 		return &clioptions.ExitError{Code: 1}
+	case result.Status != local.Succeeded:
+		return &clioptions.ExitError{Code: 2}
 	}
 	return nil
 }
@@ -113,7 +120,11 @@ func printSummary(w io.Writer, r *local.Result, d time.Duration) {
 		width = max(width, len(s.Name))
 	}
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "  %-*s  %-9s  %6.1fs  %s\n", width, s.Name, s.Status, s.Seconds, s.Log)
+		logPath := s.Log
+		if s.Status == local.Skipped {
+			logPath = "" // a skipped step never ran: it has no log to read
+		}
+		fmt.Fprintf(w, "  %-*s  %-9s  %6.1fs  %s\n", width, s.Name, s.Status, s.Seconds, logPath)
 	}
 	if len(r.Metrics) == 0 {
 		return
@@ -151,6 +162,9 @@ func printTail(w io.Writer, s local.StepResult) {
 	fmt.Fprintf(w, "\nstep %s failed; end of %s:\n", s.Name, s.Log)
 	for _, l := range lines {
 		fmt.Fprintf(w, "  %s\n", strings.TrimRight(l, "\r"))
+	}
+	if f := s.ImportFailure; f != nil {
+		fmt.Fprintf(w, "step %s ran with %s: %s\n", s.Name, f.Python, f.Hint)
 	}
 }
 

@@ -110,8 +110,8 @@ func TestLocalTextSummaryAndMetrics(t *testing.T) {
 
 func TestLocalFailure(t *testing.T) {
 	r := runLocalCmd(t, localNotebooks+"failing.ipynb", "-o", "json")
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1", r.code)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2 (the pipeline ran and failed)", r.code)
 	}
 	var doc struct {
 		Status string `json:"status"`
@@ -146,4 +146,34 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func TestLocalFailureSummary(t *testing.T) {
+	r := runLocalCmd(t, localNotebooks+"failing.ipynb")
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	for _, line := range strings.Split(r.out, "\n") {
+		if strings.Contains(line, "SKIPPED") && strings.Contains(line, ".log") {
+			t.Errorf("a skipped step's summary line names a log it never wrote: %q", line)
+		}
+	}
+}
+
+func TestLocalInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	g := &clioptions.Global{
+		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		IOStreams:   genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+	}
+	cmd := NewCmd(g)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs([]string{"--local", "--workdir", t.TempDir(), localNotebooks + "failing.ipynb"})
+	err := cmd.ExecuteContext(ctx)
+	var ee *clioptions.ExitError
+	if !errors.As(err, &ee) || ee.Code != 130 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("interrupted run: err %v, stderr %q; want exit 130 and \"interrupted\"", err, errOut.String())
+	}
 }
