@@ -27,6 +27,17 @@ all: build
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-kale ./cmd/kubectl-kale
 
+# Installs kubectl-kale and its kubectl completion helper into GOBIN (or
+# GOPATH/bin), else INSTALL_DIR; kubectl finds plugins on the PATH.
+INSTALL_DIR ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)
+.PHONY: install
+install: build
+	@mkdir -p $(INSTALL_DIR)
+	install -m 0755 $(BIN)/kubectl-kale $(INSTALL_DIR)/kubectl-kale
+	install -m 0755 hack/completion/kubectl_complete-kale $(INSTALL_DIR)/kubectl_complete-kale
+	@echo "installed kubectl-kale and kubectl_complete-kale in $(INSTALL_DIR)"
+	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "note: $(INSTALL_DIR) is not on your PATH; add it so that kubectl finds the plugin";; esac
+
 # Builds kale, compiles the bundled example notebook into KFP IR and runs it
 # on this machine (python3 standard library only), printing each step, the
 # metrics and where the logs are.

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -60,5 +62,21 @@ pipeline, runs it on this machine, submits it to Kubeflow Pipelines and follows 
 	root.AddCommand(runs.NewCmd(g))
 	root.AddCommand(run.NewCmd(g))
 	root.AddCommand(inject.NewCmd(g))
+	completeNotebooks(root)
 	return root
+}
+
+// completeNotebooks makes every command whose argument is a NOTEBOOK
+// complete .ipynb files (and folders) in the shell.
+func completeNotebooks(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.ValidArgsFunction == nil && strings.Contains(c.Use, "NOTEBOOK") {
+			c.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+				if len(args) > 0 {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				return []string{"ipynb"}, cobra.ShellCompDirectiveFilterFileExt
+			}
+		}
+	}
 }

@@ -58,7 +58,41 @@ func newCmd(o *Options) *cobra.Command {
 		subcommand(&idOptions{Options: o, do: o.watch}, o.watchCmd),
 		subcommand(&idOptions{Options: o, do: o.cancel}, o.cancelCmd),
 	)
+	for _, sub := range cmd.Commands() {
+		if sub.Name() != "list" {
+			sub.ValidArgsFunction = o.completeRunIDs
+		}
+	}
 	return cmd
+}
+
+// completeRunIDs offers the ids of the newest runs (with their names as
+// descriptions) for `kubectl kale runs get <TAB>`; any failure to reach
+// KFP just offers nothing.
+func (o *Options) completeRunIDs(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	c, _, err := o.KFP.Client(o.Env, io.Discard)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+	defer cancel()
+	lo := kfp.ListOptions{PageSize: 50, SortBy: "created_at desc"}
+	if ns, err := o.KFP.ResolveNamespace(o.g.ConfigFlags, o.Env.Getenv); err == nil {
+		lo.Namespace = ns
+	}
+	list, err := c.ListRuns(ctx, lo)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ids := make([]string, 0, len(list.Runs))
+	for _, r := range list.Runs {
+		p := deliver.Printable(&r)
+		ids = append(ids, p.ID+"\t"+p.DisplayName)
+	}
+	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
 // subcommand wires a subcommand's options to the command newCmd makes.

@@ -209,3 +209,21 @@ func TestListPrintsNoTerminalControls(t *testing.T) {
 		t.Errorf("-o json keeps the name as the server has it (escaped by the encoder): %v %s", err, out)
 	}
 }
+
+func TestCompleteRunIDs(t *testing.T) {
+	_, url := kfpfake.Start(t, kfpfake.Options{Schedule: kfpfake.Schedule{Pending: time.Hour}})
+	ids := seed(t, url, "", "one", "first", "second")
+	env := map[string]string{kfp.EnvEndpoint: url}
+	out, _, err := runRuns(t, env, "__complete", "get", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"first", "second"} {
+		if !strings.Contains(out, ids[i]+"\t"+name) {
+			t.Errorf("completion lacks %s (%s):\n%s", ids[i], name, out)
+		}
+	}
+	if out, _, _ := runRuns(t, map[string]string{}, "__complete", "cancel", ""); strings.Contains(out, "\t") {
+		t.Errorf("no endpoint: completion should offer nothing, got\n%s", out)
+	}
+}
