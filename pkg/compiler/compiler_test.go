@@ -460,7 +460,7 @@ func TestCompileErrors(t *testing.T) {
 		}, Options{ParamOverrides: map[string]string{"Ab": "2"}},
 			[]string{`no pipeline parameter "Ab" (parameters: n, ab, AB)`}},
 		{"override of the wrong type", twoStep, Options{ParamOverrides: map[string]string{"n": "3.5"}},
-			[]string{`--param n: n is a int parameter: "3.5" is not an integer`}},
+			[]string{`--param n: "3.5" is not an integer (the parameter is an int)`}},
 		{"every problem at once", twoStep, Options{ParamOverrides: map[string]string{"n": "x", "z": "1"}},
 			[]string{`"x" is not an integer`, `no pipeline parameter "z"`}},
 		{"producer that runs later", func() *pipeline.Pipeline {

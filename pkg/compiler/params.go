@@ -99,7 +99,7 @@ func applyOverrides(params []pipeline.Parameter, overrides map[string]string, no
 		v, err := ParseParamValue(out[i].Type, overrides[name])
 		if err != nil {
 			diags.Add(diag.Diagnostic{Severity: diag.Error, Notebook: notebook, Cell: diag.NoCell, Tag: "--param " + name,
-				Message: fmt.Sprintf("--param %s: %s is a %s parameter: %v", name, name, out[i].Type, err)})
+				Message: fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, withArticle(string(out[i].Type)))})
 			continue
 		}
 		out[i].Default = v
@@ -155,4 +155,13 @@ func defaultValue(p pipeline.Parameter) (*structpb.Value, error) {
 		}
 	}
 	return nil, fmt.Errorf("default %#v does not match its type %s", p.Default, p.Type)
+}
+
+// withArticle names a parameter type as the run commands' messages do
+// ("an int", "a float"), so --param errors read the same in compile and run.
+func withArticle(t string) string {
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + t
+	}
+	return "a " + t
 }

@@ -305,7 +305,7 @@ func TestParseParameters(t *testing.T) {
 	if b, _ := json.Marshal(got); string(b) != `{"b":true,"f":-1.5,"i":4,"s":" it's\n"}` {
 		t.Errorf("got %s", b)
 	}
-	for in, want := range map[string]string{"i=1.5": "not a whole number", "i=x": "--param i: \"x\" is not a number (the parameter is an int)", "b=yes": "is not a bool (the parameter is a bool)"} {
+	for in, want := range map[string]string{"i=1.5": "not a whole number", "i=x": "--param i: \"x\" is not an integer (the parameter is an int)", "b=yes": "is not a bool (the parameter is a bool)"} {
 		name, text, _ := strings.Cut(in, "=")
 		if _, err := ParseParameters(ir, map[string]string{name: text}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err %v, want %q", in, err, want)

@@ -141,6 +141,9 @@ func parseParam(text string, t pipelinespec.ParameterType_ParameterTypeEnum) (*s
 		return structpb.NewStringValue(text), nil
 	case pipelinespec.ParameterType_NUMBER_INTEGER, pipelinespec.ParameterType_NUMBER_DOUBLE:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil && t == pipelinespec.ParameterType_NUMBER_INTEGER {
+			return nil, fmt.Errorf("%q is not an integer", text)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a number", text)
 		}

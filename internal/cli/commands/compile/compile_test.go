@@ -185,7 +185,7 @@ func TestCompileFailures(t *testing.T) {
 	}{
 		{"an error in the notebook names the cell", []string{upper}, []string{upper + ": cell 1:", "lowercase"}},
 		{"unknown parameter", []string{titanic, "--param", "nope=1"}, []string{`--param nope: the notebook has no pipeline parameter "nope"`}},
-		{"parameter of the wrong type", []string{notebook("oracle", "negative_param.ipynb"), "--param", "lr=fast"}, []string{`lr is a float parameter: "fast" is not a number`}},
+		{"parameter of the wrong type", []string{notebook("oracle", "negative_param.ipynb"), "--param", "lr=fast"}, []string{`--param lr: "fast" is not a number (the parameter is a float)`}},
 		{"param without a value", []string{titanic, "--param", "lr"}, []string{`--param "lr": want NAME=VALUE`}},
 		{"param given twice", []string{titanic, "--param", "a=1", "--param", "a=2"}, []string{"--param a: given twice"}},
 		{"unsupported format", []string{titanic, "-o", "xml"}, []string{`unsupported output format "xml"`}},

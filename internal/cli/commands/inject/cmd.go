@@ -37,7 +37,7 @@ type Options struct {
 func NewCmd(g *clioptions.Global) *cobra.Command {
 	o := &Options{g: g}
 	cmd := &cobra.Command{
-		Use:   "inject -f POD.yaml",
+		Use:   "inject [-f] POD.yaml",
 		Short: "Show a pod as the kale webhook would admit it (offline)",
 		Long: `Reads a Pod (YAML or JSON, "-" for stdin) and prints it with what the kale
 webhook injects: the kale tool, KFP credentials, context variables and the
@@ -45,7 +45,7 @@ kale.kubeflow.org/injected annotation. Nothing is sent to a cluster.`,
 		Example: `  kubectl get pod mynotebook-0 -o yaml | kubectl kale inject -f -
   kubectl kale inject -f pod.yaml --config webhook-config.yaml -o json`,
 		GroupID: "cluster",
-		Args:    cobra.NoArgs,
+		Args:    cobra.MaximumNArgs(1),
 		RunE:    clioptions.RunE(o),
 	}
 	cmd.Flags().StringVarP(&o.Filename, "filename", "f", "", `the pod manifest ("-" reads stdin)`)
@@ -54,8 +54,15 @@ kale.kubeflow.org/injected annotation. Nothing is sent to a cluster.`,
 	return cmd
 }
 
-// Complete loads the configuration.
-func (o *Options) Complete(*cobra.Command, []string) error {
+// Complete takes the pod manifest from -f or the one argument (as
+// `kubectl kale inject pod.yaml`) and loads the configuration.
+func (o *Options) Complete(_ *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		if o.Filename != "" && o.Filename != args[0] {
+			return fmt.Errorf("two pod manifests: -f %s and %s; give one", o.Filename, args[0])
+		}
+		o.Filename = args[0]
+	}
 	o.cfg = kinject.DefaultConfig()
 	if o.ConfigPath == "" {
 		return nil

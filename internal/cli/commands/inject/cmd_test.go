@@ -113,3 +113,17 @@ func mustRun(t *testing.T, stdin string) string {
 	}
 	return out
 }
+
+func TestInjectTakesThePodAsArgument(t *testing.T) {
+	withF, _, err := runCmd(t, "", "-f", "testdata/notebook-pod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asArg, _, err := runCmd(t, "", "testdata/notebook-pod.yaml")
+	if err != nil || asArg != withF {
+		t.Errorf("inject POD.yaml: err %v, output differs from -f POD.yaml", err)
+	}
+	if _, _, err := runCmd(t, "", "-f", "testdata/notebook-pod.yaml", "other.yaml"); err == nil || !strings.Contains(err.Error(), "two pod manifests") {
+		t.Errorf("-f and an argument: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ package legacy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -172,6 +173,10 @@ func (o *Options) Run(ctx context.Context) error {
 
 	kf := kfpflags.KFP{Settings: kfp.Settings{Endpoint: o.KFPHost}}
 	cfg, err := kf.Settings.Resolve(o.Env)
+	if errors.Is(err, kfp.ErrNoEndpoint) {
+		// Kale's command line names the endpoint --kfp_host.
+		return fmt.Errorf("no Kubeflow Pipelines endpoint for --upload_pipeline/--run_pipeline: pass --kfp_host URL or set %s (inside a Kubeflow notebook, the pod's KFP token at %s selects %s)", contract.EnvKFPEndpoint, contract.KFPTokenPath, contract.KFPInClusterEndpoint)
+	}
 	if err != nil {
 		return err
 	}

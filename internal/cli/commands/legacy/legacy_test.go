@@ -127,7 +127,7 @@ func TestLegacyErrors(t *testing.T) {
 	}{
 		{"no notebook", []string{"--upload_pipeline"}, "--nb NOTEBOOK is required"},
 		{"output outside", []string{"--nb", "train.ipynb", "--output_path", "../x"}, "not a valid output directory"},
-		{"no endpoint", []string{"--nb", "train.ipynb", "--run_pipeline"}, "--kfp-endpoint"},
+		{"no endpoint", []string{"--nb", "train.ipynb", "--run_pipeline"}, "pass --kfp_host URL"},
 		{"missing notebook", []string{"--nb", "nope.ipynb"}, "nope.ipynb"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -97,6 +97,9 @@ func (r *Remote) ReadNotebook(ctx context.Context, g *clioptions.Global, arg str
 		r.ownPod(ctx, g, nb, errOut)
 		return nb, nil
 	}
+	if err := g.RequireCluster("reading " + ref.String()); err != nil {
+		return nil, err
+	}
 	if ref.Namespace == "" {
 		ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
 		if err != nil {

@@ -6,9 +6,11 @@ package submit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -134,6 +136,9 @@ func (o *Options) read() ([]byte, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%s is empty: expected a compiled pipeline (YAML or JSON)", o.sourceName())
 	}
+	if looksLikeNotebook(o.Source, data) {
+		return nil, fmt.Errorf("%s is a notebook; submit takes a compiled pipeline: use `run %s` to compile and submit a notebook", o.sourceName(), o.Source)
+	}
 	return data, nil
 }
 
@@ -142,4 +147,17 @@ func (o *Options) sourceName() string {
 		return "stdin"
 	}
 	return o.Source
+}
+
+// looksLikeNotebook tells a Jupyter notebook (by name, or a JSON object
+// with "cells" and "nbformat") from the compiled IR submit expects.
+func looksLikeNotebook(name string, data []byte) bool {
+	if strings.HasSuffix(strings.ToLower(name), ".ipynb") {
+		return true
+	}
+	var doc struct {
+		Cells    json.RawMessage `json:"cells"`
+		NBFormat json.RawMessage `json:"nbformat"`
+	}
+	return json.Unmarshal(data, &doc) == nil && doc.Cells != nil && doc.NBFormat != nil
 }

@@ -217,3 +217,17 @@ func TestSubmitMultiUserUsesThePodNamespace(t *testing.T) {
 		t.Errorf("runs created: %d", n)
 	}
 }
+
+func TestSubmitNotebookSaysUseRun(t *testing.T) {
+	nb := []byte(`{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}`)
+	path := filepath.Join(t.TempDir(), "train.ipynb")
+	if err := os.WriteFile(path, nb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{path}, {"-"}} {
+		r := runSubmit(t, nb, map[string]string{}, args...)
+		if r.err == nil || !strings.Contains(r.err.Error(), "is a notebook") || !strings.Contains(r.err.Error(), "use `run") {
+			t.Errorf("submit %v of a notebook: %v", args, r.err)
+		}
+	}
+}
