@@ -265,7 +265,7 @@ func ParseParameters(spec *pipelinespec.PipelineSpec, texts map[string]string) (
 			}
 		}
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, typeName(def.GetParameterType())))
+			errs = append(errs, fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, ParamTypeName(def.GetParameterType())))
 			continue
 		}
 		out[name] = v.AsInterface()
@@ -276,7 +276,8 @@ func ParseParameters(spec *pipelinespec.PipelineSpec, texts map[string]string) (
 	return out, nil
 }
 
-func typeName(t pipelinespec.ParameterType_ParameterTypeEnum) string {
+// ParamTypeName names a KFP parameter type as --param messages do ("an int").
+func ParamTypeName(t pipelinespec.ParameterType_ParameterTypeEnum) string {
 	switch t {
 	case pipelinespec.ParameterType_NUMBER_INTEGER:
 		return "an int"

@@ -10,6 +10,7 @@ import (
 	"github.com/kubeflow/pipelines/api/v2alpha1/go/pipelinespec"
 
 	"github.com/kubeflow-kale/kale/internal/cli/buildflags"
+	"github.com/kubeflow-kale/kale/pkg/local"
 )
 
 // RuntimeParameters turns --param NAME=VALUE flags into typed run
@@ -51,7 +52,7 @@ func RuntimeParameters(spec *pipelinespec.PipelineSpec, flags []string) (map[str
 		}
 		v, err := typed(p.GetParameterType(), text)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, typeName(p.GetParameterType())))
+			errs = append(errs, fmt.Sprintf("--param %s: %v (the parameter is %s)", name, err, local.ParamTypeName(p.GetParameterType())))
 			continue
 		}
 		out[name] = v
@@ -94,19 +95,4 @@ func typed(t pipelinespec.ParameterType_ParameterTypeEnum, text string) (any, er
 		return nil, fmt.Errorf("%q is not a boolean: use true or false", text)
 	}
 	return nil, fmt.Errorf("parameters of type %s cannot be set from the command line", t)
-}
-
-// typeName names a KFP parameter type as kale's other --param messages do.
-func typeName(t pipelinespec.ParameterType_ParameterTypeEnum) string {
-	switch t {
-	case pipelinespec.ParameterType_NUMBER_INTEGER:
-		return "an int"
-	case pipelinespec.ParameterType_NUMBER_DOUBLE:
-		return "a float"
-	case pipelinespec.ParameterType_BOOLEAN:
-		return "a bool"
-	case pipelinespec.ParameterType_STRING:
-		return "a str"
-	}
-	return strings.ToLower(t.String())
 }
