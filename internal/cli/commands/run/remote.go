@@ -18,6 +18,7 @@ import (
 	"github.com/kubeflow-kale/kale/internal/cli/clioptions"
 	"github.com/kubeflow-kale/kale/internal/cli/deliver"
 	"github.com/kubeflow-kale/kale/internal/cli/kfpflags"
+	"github.com/kubeflow-kale/kale/internal/termtext"
 	"github.com/kubeflow-kale/kale/pkg/compiler"
 	"github.com/kubeflow-kale/kale/pkg/contract"
 	"github.com/kubeflow-kale/kale/pkg/kfp"
@@ -241,8 +242,12 @@ func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb 
 	cmd := SubmitCommand(sub, params, r.KFP.NamespaceArgs())
 	streams := g.IOStreams
 	fmt.Fprintf(streams.ErrOut, "no KFP endpoint here: submitting through pod %s with the pod's own KFP credentials\n", nb.Pod)
-	var out bytes.Buffer
-	execErr := nb.Source.Exec(ctx, nb.Pod, cmd, bytes.NewReader(yml), &out, streams.ErrOut)
+	// kale in the pod answers with one small JSON object; a pod is not
+	// trusted to stay small or to print only text a terminal is safe with.
+	out := podsource.NewLimitedBuffer(1<<20, "kale's answer in pod "+nb.Pod.String())
+	errOut := termtext.NewWriter(streams.ErrOut)
+	execErr := nb.Source.Exec(ctx, nb.Pod, cmd, bytes.NewReader(yml), out, errOut)
+	errOut.Flush()
 	var exit utilexec.CodeExitError
 	code := 0
 	if execErr != nil {
@@ -261,9 +266,9 @@ func (r *Remote) submitThroughPod(ctx context.Context, g *clioptions.Global, nb 
 		}
 	} else {
 		fmt.Fprintf(streams.Out, "run %q submitted through pod %s (the pod's KFP credentials)\n", sub.RunName, nb.Pod)
-		fmt.Fprintf(streams.Out, "run id: %s\nurl: %s\n", o.RunID, o.URL)
+		fmt.Fprintf(streams.Out, "run id: %s\nurl: %s\n", termtext.Line(o.RunID), termtext.Line(o.URL))
 		if sub.Watch {
-			fmt.Fprintf(streams.Out, "state: %s\n", o.State)
+			fmt.Fprintf(streams.Out, "state: %s\n", termtext.Line(string(o.State)))
 		}
 	}
 	if code != 0 {
